@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * types.h - fixed-width types, byte order and inlining macros shared by the BPF and userspace
+ * builds of the packet core. Both targets are little-endian (x86_64, bpfel).
+ */
+#ifndef EDGELB_CORE_TYPES_H
+#define EDGELB_CORE_TYPES_H
+
+#include <linux/types.h>
+
+#ifndef __always_inline
+#define __always_inline inline __attribute__((always_inline))
+#endif
+
+#define LB_INLINE static __always_inline
+
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "edgelb's packet core assumes a little-endian target"
+#endif
+
+#define lb_htons(x) ((__u16)__builtin_bswap16((__u16)(x)))
+#define lb_ntohs(x) lb_htons(x)
+#define lb_htonl(x) ((__u32)__builtin_bswap32((__u32)(x)))
+#define lb_ntohl(x) lb_htonl(x)
+
+#define lb_likely(x)   __builtin_expect(!!(x), 1)
+#define lb_unlikely(x) __builtin_expect(!!(x), 0)
+
+#endif
