@@ -1,4 +1,4 @@
-# edgelb top-level build. Each folder adds its own targets through a `module.mk` fragment
+# edgelb top-level build. Each folder adds its own targets through `.mk` fragments
 # (included below), so that pieces build and test independently:
 #   BINS        programs `make` builds
 #   UNIT_TESTS  cmocka test binaries `make test` runs (each prints its own summary)
@@ -32,8 +32,8 @@ BENCHES     :=
 .PHONY: all deps test unit-test integ-test bench demo clean format
 all: deps-check
 
-# Fragments add targets; `all` depends on whatever they add.
-include $(sort $(wildcard */module.mk */*/module.mk))
+# Fragments (any *.mk one or two folders down) add targets; `all` depends on what they add.
+include $(sort $(wildcard */*.mk */*/*.mk))
 
 all: $(BINS) $(UNIT_TESTS)
 
