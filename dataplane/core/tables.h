@@ -17,11 +17,11 @@
 #define LB_TABLES_VERSION 1
 
 /* Capacity limits: sizes of the BPF maps and of the DPDK shared-memory table. */
-#define LB_MAX_VIPS	 256
-#define LB_MAX_BACKENDS	 4096
-#define LB_RING_SIZE_DEF 65537	/* prime; Maglev's M */
+#define LB_MAX_VIPS      256
+#define LB_MAX_BACKENDS  4096
+#define LB_RING_SIZE_DEF 65537  /* prime; Maglev's M */
 #define LB_RING_SIZE_MAX 655373 /* prime; the largest ring a VIP may have */
-#define LB_CONN_MAX_DEF	 (1u << 20)
+#define LB_CONN_MAX_DEF  (1u << 20)
 
 #define LB_NO_BACKEND 0xffffffffu /* a ring slot owned by nobody (no healthy backend) */
 
@@ -53,21 +53,21 @@ struct lb_vip_key {
 };
 
 /* VIP flags */
-#define LB_VIP_F_L2DSR	    (1u << 0) /* forward by MAC rewrite instead of IP-in-IP */
+#define LB_VIP_F_L2DSR      (1u << 0) /* forward by MAC rewrite instead of IP-in-IP */
 #define LB_VIP_F_SRC_HASH   (1u << 1) /* hash the source address only (KV-cache affinity) */
 #define LB_VIP_F_FRAG_ONLY  (1u << 2) /* a port-0 alias that only fragments may use */
 #define LB_VIP_F_NO_CONNTRK (1u << 3) /* never use the connection table (pure hashing) */
 
 struct lb_vip_meta {
-	__u32 vip_id;	 /* index of the VIP's ring and counters, < LB_MAX_VIPS */
-	__u32 flags;	 /* LB_VIP_F_* */
-	__u32 ring_size; /* M of the ring currently installed for this VIP */
+	__u32 vip_id;     /* index of the VIP's ring and counters, < LB_MAX_VIPS */
+	__u32 flags;      /* LB_VIP_F_* */
+	__u32 ring_size;  /* M of the ring currently installed for this VIP */
 	__u32 generation; /* bumped by the control daemon on every table change of this VIP */
 };
 
 /* Backend states, set by the health checker and the operator. */
-#define LB_BACKEND_DOWN	    0 /* no traffic; entries pointing here are stale */
-#define LB_BACKEND_UP	    1
+#define LB_BACKEND_DOWN     0 /* no traffic; entries pointing here are stale */
+#define LB_BACKEND_UP       1
 #define LB_BACKEND_DRAINING 2 /* established flows continue, new flows go elsewhere */
 
 /*
@@ -83,14 +83,23 @@ struct lb_backend {
 	__u32 tx_port; /* 0: transmit on the receiving port; else devmap key / DPDK port + 1 */
 };
 
+/*
+ * A 4096-bit filter over VIP destination addresses: the fast path rejects non-VIP traffic with
+ * one bit test before any hash lookup. Bit index: lb_vip_filter_bit() in flow.h.
+ */
+#define LB_VIP_FILTER_BITS 4096
+struct lb_vip_filter {
+	__u64 bits[LB_VIP_FILTER_BITS / 64];
+};
+
 /* Node-wide settings, one entry. */
 struct lb_node_cfg {
-	__u32 hash_seed;     /* every node of a region uses the same seed */
-	__u32 flags;	     /* LB_NODE_F_* */
-	__u8 node_mac[6];    /* source MAC of everything the node sends */
+	__u32 hash_seed;  /* every node of a region uses the same seed */
+	__u32 flags;      /* LB_NODE_F_* */
+	__u8 node_mac[6]; /* source MAC of everything the node sends */
 	__u8 pad[2];
-	struct lb_addr src4; /* IPv4 encapsulation source prefix (network order) */
-	struct lb_addr src6; /* IPv6 encapsulation source prefix */
+	struct lb_addr src4;  /* IPv4 encapsulation source prefix (network order) */
+	struct lb_addr src6;  /* IPv6 encapsulation source prefix */
 	__u32 src4_host_mask; /* host bits of src4 filled with flow entropy (host order) */
 	__u32 src6_host_mask; /* host bits of the last word of src6 filled with flow entropy */
 	__u32 udp_idle_sec;   /* UDP connection entries older than this are stale */
@@ -102,7 +111,7 @@ struct lb_conn {
 	__u32 backend_id;
 	__u32 backend_gen; /* lb_backend.generation when the entry was made */
 	__u32 last_seen;   /* seconds (coarse clock); refreshed at most once a second */
-	__u32 vip_gen;	   /* unused by lookups; for diagnostics */
+	__u32 vip_gen;     /* unused by lookups; for diagnostics */
 };
 
 /* Counters. All per CPU (per lcore); readers sum them. */
@@ -120,20 +129,20 @@ struct lb_backend_stats {
 };
 
 /* Global (per CPU) counters; drop reasons index drops[]. */
+/* Why a packet was dropped, or found malformed (also counted when passed). */
 enum lb_drop_reason {
-	LB_DROP_TRUNC_L2 = 0,	 /* shorter than its Ethernet/802.1Q header */
-	LB_DROP_TRUNC_L3,	 /* shorter than its IPv4/IPv6 header */
-	LB_DROP_BAD_IHL,	 /* IPv4 IHL < 5 or beyond the packet */
-	LB_DROP_BAD_IP_LEN,	 /* IP total/payload length disagrees with the frame */
-	LB_DROP_IPV6_EXT_LIMIT,	 /* extension header chain longer than we walk */
-	LB_DROP_TRUNC_L4,	 /* shorter than its TCP/UDP/ICMP header */
-	LB_DROP_BAD_TCP_DOFF,	 /* TCP data offset < 5 or beyond the packet */
-	LB_DROP_BAD_UDP_LEN,	 /* UDP length < 8 or beyond the packet */
-	LB_DROP_NO_BACKEND,	 /* VIP with no usable backend */
-	LB_DROP_ENCAP_FAILED,	 /* could not grow the packet head */
-	LB_DROP_BAD_ICMP,	 /* ICMP error about a VIP we could not attribute */
-	LB_DROP_FAMILY,		 /* backend family cannot carry the VIP family */
-	LB_DROP_TTL,		 /* IP TTL / hop limit exhausted */
+	LB_DROP_TRUNC_L2 = 0,   /* shorter than its Ethernet/802.1Q header */
+	LB_DROP_TRUNC_L3,       /* shorter than its IPv4/IPv6 header */
+	LB_DROP_BAD_IHL,        /* IPv4 IHL < 5 or beyond the packet */
+	LB_DROP_BAD_IP_LEN,     /* IP total/payload length disagrees with the frame */
+	LB_DROP_IPV6_EXT_LIMIT, /* extension header chain longer than we walk */
+	LB_DROP_TRUNC_L4,       /* shorter than its TCP/UDP/ICMP header */
+	LB_DROP_BAD_TCP_DOFF,   /* TCP data offset < 5 or beyond the packet */
+	LB_DROP_BAD_UDP_LEN,    /* UDP length < 8 or beyond the packet */
+	LB_DROP_NO_BACKEND,     /* VIP with no usable backend */
+	LB_DROP_ENCAP_FAILED,   /* could not grow the packet head */
+	LB_DROP_BAD_ICMP,       /* ICMP error about a VIP we could not attribute */
+	LB_DROP_FAMILY,         /* backend family cannot carry the VIP family */
 	LB_DROP_MAX
 };
 
@@ -150,7 +159,8 @@ struct lb_global_stats {
 	__u64 icmp_echo_replied;
 	__u64 icmp_too_big_fwd;
 	__u64 fragments;
-	__u64 drops[LB_DROP_MAX];
+	__u64 drops[LB_DROP_MAX];          /* malformed or undeliverable VIP traffic, dropped */
+	__u64 pass_malformed[LB_DROP_MAX]; /* malformed, not for a VIP: left to the kernel */
 };
 
 #endif

@@ -1,0 +1,236 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * lb.bpf.c - the XDP runner of edgelb's packet core: BPF maps behind the core's table hooks, and
+ * SEC("xdp") mapping the core's verdict onto XDP actions. All per-packet logic is in
+ * dataplane/core/lb.h; this file only says where the tables live.
+ *
+ * Build flags:
+ *   -DLB_BENCH_RESTORE  benchmark build: after deciding, undo the encapsulation / MAC rewrite so
+ *                       that BPF_PROG_TEST_RUN with repeat=N sees the same input every time.
+ */
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+
+#include "dataplane/core/lb_maps.h"
+
+/* ---- maps: the layout edgelbd writes (see dataplane/core/tables.h) ---- */
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct lb_node_cfg);
+} node_cfg SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct lb_vip_filter);
+} vip_filter SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, LB_VIP_MAP_ENTRIES);
+	__type(key, struct lb_vip_key);
+	__type(value, struct lb_vip_meta);
+} vips SEC(".maps");
+
+/* One Maglev ring per VIP, replaced whole (a new inner map) so that no packet sees a mix. */
+struct ring {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, LB_RING_SIZE_DEF); /* edgelbd sets the node's ring size before load */
+	__type(key, __u32);
+	__type(value, __u32);
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, LB_MAX_VIPS);
+	__type(key, __u32);
+	__array(values, struct ring);
+} rings SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, LB_MAX_BACKENDS);
+	__type(key, __u32);
+	__type(value, struct lb_backend);
+} backends SEC(".maps");
+
+/* Shared hash, per-CPU LRU lists: no cross-CPU LRU lock, and a flow moved by RSS still hits. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, LB_CONN_MAX_DEF);
+	__uint(map_flags, BPF_F_NO_COMMON_LRU);
+	__type(key, struct lb_flow);
+	__type(value, struct lb_conn);
+} conns SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct lb_global_stats);
+} global_stats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, LB_MAX_VIPS);
+	__type(key, __u32);
+	__type(value, struct lb_vip_stats);
+} vip_stats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, LB_MAX_BACKENDS);
+	__type(key, __u32);
+	__type(value, struct lb_backend_stats);
+} backend_stats SEC(".maps");
+
+/* Egress ports other than the receiving one (separate uplink and backend interfaces). */
+struct {
+	__uint(type, BPF_MAP_TYPE_DEVMAP);
+	__uint(max_entries, LB_MAX_TX_PORTS);
+	__type(key, __u32);
+	__type(value, __u32);
+} tx_ports SEC(".maps");
+
+/* ---- the core's hooks ---- */
+
+static const __u32 zero;
+
+LB_INLINE const struct lb_node_cfg *lb_hook_node(void *ctx)
+{
+	return bpf_map_lookup_elem(&node_cfg, &zero);
+}
+
+LB_INLINE int lb_hook_vip_addr_filter(void *ctx, const struct lb_flow *f)
+{
+	const struct lb_vip_filter *filter = bpf_map_lookup_elem(&vip_filter, &zero);
+
+	return filter && lb_vip_filter_test(filter, &f->dst, f->family);
+}
+
+LB_INLINE const struct lb_vip_meta *lb_hook_vip(void *ctx, const struct lb_vip_key *key)
+{
+	return bpf_map_lookup_elem(&vips, key);
+}
+
+LB_INLINE __u32 lb_hook_ring(void *ctx, const struct lb_vip_meta *vip, __u32 slot)
+{
+	__u32 vip_id = vip->vip_id;
+	void *ring = bpf_map_lookup_elem(&rings, &vip_id);
+	__u32 *id;
+
+	if (!ring)
+		return LB_NO_BACKEND;
+	id = bpf_map_lookup_elem(ring, &slot);
+	return id ? *id : LB_NO_BACKEND;
+}
+
+LB_INLINE const struct lb_backend *lb_hook_backend(void *ctx, __u32 id)
+{
+	return bpf_map_lookup_elem(&backends, &id);
+}
+
+LB_INLINE struct lb_conn *lb_hook_conn_get(void *ctx, const struct lb_flow *key)
+{
+	return bpf_map_lookup_elem(&conns, key);
+}
+
+LB_INLINE int lb_hook_conn_put(void *ctx, const struct lb_flow *key, const struct lb_conn *val)
+{
+	return bpf_map_update_elem(&conns, key, val, BPF_ANY);
+}
+
+LB_INLINE __u32 lb_hook_now_tick(void *ctx)
+{
+	return (__u32)(bpf_ktime_get_coarse_ns() >> LB_TICK_SHIFT);
+}
+
+LB_INLINE struct lb_global_stats *lb_hook_gstats(void *ctx)
+{
+	return bpf_map_lookup_elem(&global_stats, &zero);
+}
+
+LB_INLINE struct lb_vip_stats *lb_hook_vstats(void *ctx, __u32 vip_id)
+{
+	return bpf_map_lookup_elem(&vip_stats, &vip_id);
+}
+
+LB_INLINE struct lb_backend_stats *lb_hook_bstats(void *ctx, __u32 backend_id)
+{
+	return bpf_map_lookup_elem(&backend_stats, &backend_id);
+}
+
+LB_INLINE int lb_hook_push(void *ctx, struct lb_pkt *pkt, int len)
+{
+	struct xdp_md *xdp = ctx;
+
+	if (bpf_xdp_adjust_head(xdp, -len))
+		return -1;
+	pkt->data = (void *)(long)xdp->data;
+	pkt->end = (void *)(long)xdp->data_end;
+	return 0;
+}
+
+#include "dataplane/core/lb.h"
+
+#ifdef LB_BENCH_RESTORE
+/*
+ * Put the frame back as it came, so the next test-run repetition decides on the same input. For
+ * IP-in-IP the original Ethernet header was overwritten by the outer IP header; for L2 DSR and
+ * the echo reply the MACs (and the echo's addresses) changed. The cost counts against edgelb.
+ */
+static __always_inline void lb_bench_restore(struct xdp_md *xdp, struct lb_result *res,
+					     const struct lb_ethhdr *orig_eth)
+{
+	struct lb_ethhdr *eth;
+	void *end;
+
+	if (res->pushed && bpf_xdp_adjust_head(xdp, res->pushed))
+		return;
+	eth = (void *)(long)xdp->data;
+	end = (void *)(long)xdp->data_end;
+	if ((void *)(eth + 1) > end)
+		return;
+	*eth = *orig_eth;
+}
+#endif
+
+SEC("xdp")
+int edgelb_xdp(struct xdp_md *xdp)
+{
+	struct lb_pkt pkt = {
+	    .data = (void *)(long)xdp->data,
+	    .end = (void *)(long)xdp->data_end,
+	};
+	struct lb_result res;
+#ifdef LB_BENCH_RESTORE
+	struct lb_ethhdr orig_eth;
+
+	if (pkt.data + sizeof(orig_eth) > pkt.end)
+		return XDP_DROP;
+	orig_eth = *(struct lb_ethhdr *)pkt.data;
+#endif
+
+	lb_process(xdp, &pkt, &res);
+
+#ifdef LB_BENCH_RESTORE
+	if (res.verdict == LB_TX || res.verdict == LB_REDIRECT)
+		lb_bench_restore(xdp, &res, &orig_eth);
+#endif
+	switch (res.verdict) {
+	case LB_TX:
+		return XDP_TX;
+	case LB_REDIRECT:
+		return bpf_redirect_map(&tx_ports, res.tx_port, 0);
+	case LB_DROP:
+		return XDP_DROP;
+	default:
+		return XDP_PASS;
+	}
+}
+
+char _license[] SEC("license") = "GPL";

@@ -1,0 +1,115 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * flow.h - THE flow hash, and the reduction of a hash to a Maglev ring slot.
+ *
+ * XDP, DPDK, the userspace test runner and the benchmarks all call lb_flow_hash(); every node of
+ * a region configures the same seed, so every node maps a flow to the same ring slot and ECMP may
+ * move a flow between nodes without moving it between backends.
+ *
+ * The hash is MurmurHash3 (x86, 32-bit) over the tuple's 32-bit words as they lie in memory
+ * (little-endian loads of network-order bytes): IPv4 hashes 4 words (src, dst, ports, proto),
+ * IPv6 10 (4 + 4 + ports + proto). It is cheap in BPF (no tables, no loops after unrolling) and
+ * has good avalanche, which the ring reduction below depends on.
+ */
+#ifndef EDGELB_CORE_FLOW_H
+#define EDGELB_CORE_FLOW_H
+
+#include "types.h"
+#include "parse.h"
+
+LB_INLINE __u32 lb_rotl32(__u32 x, int r)
+{
+	return (x << r) | (x >> (32 - r));
+}
+
+LB_INLINE __u32 lb_murmur_mix(__u32 h, __u32 k)
+{
+	k *= 0xcc9e2d51u;
+	k = lb_rotl32(k, 15);
+	k *= 0x1b873593u;
+	h ^= k;
+	h = lb_rotl32(h, 13);
+	return h * 5 + 0xe6546b64u;
+}
+
+LB_INLINE __u32 lb_murmur_final(__u32 h, __u32 len_bytes)
+{
+	h ^= len_bytes;
+	h ^= h >> 16;
+	h *= 0x85ebca6bu;
+	h ^= h >> 13;
+	h *= 0xc2b2ae35u;
+	h ^= h >> 16;
+	return h;
+}
+
+/* The ports word: source port in the low half, destination port in the high half (wire order). */
+LB_INLINE __u32 lb_ports_word(__u16 sport, __u16 dport)
+{
+	return (__u32)sport | ((__u32)dport << 16);
+}
+
+/* Hash of the full tuple (5-tuple; fragments pass ports 0, giving the 3-tuple). */
+LB_INLINE __u32 lb_flow_hash(const struct lb_flow *f, __u32 seed)
+{
+	__u32 h = seed;
+
+	if (f->family == LB_AF_INET) {
+		h = lb_murmur_mix(h, f->src.w[0]);
+		h = lb_murmur_mix(h, f->dst.w[0]);
+		h = lb_murmur_mix(h, lb_ports_word(f->sport, f->dport));
+		h = lb_murmur_mix(h, f->proto);
+		return lb_murmur_final(h, 16);
+	}
+#pragma unroll
+	for (int i = 0; i < 4; i++)
+		h = lb_murmur_mix(h, f->src.w[i]);
+#pragma unroll
+	for (int i = 0; i < 4; i++)
+		h = lb_murmur_mix(h, f->dst.w[i]);
+	h = lb_murmur_mix(h, lb_ports_word(f->sport, f->dport));
+	h = lb_murmur_mix(h, f->proto);
+	return lb_murmur_final(h, 40);
+}
+
+/* Hash of the source address alone: one client, one backend (KV-cache reuse across requests). */
+LB_INLINE __u32 lb_src_hash(const struct lb_flow *f, __u32 seed)
+{
+	__u32 h = seed;
+
+	if (f->family == LB_AF_INET)
+		return lb_murmur_final(lb_murmur_mix(h, f->src.w[0]), 4);
+#pragma unroll
+	for (int i = 0; i < 4; i++)
+		h = lb_murmur_mix(h, f->src.w[i]);
+	return lb_murmur_final(h, 16);
+}
+
+/*
+ * Map a 32-bit hash onto [0, ring_size) by multiply-shift (Lemire): uniform for a good hash, and
+ * a multiplication instead of a division in the per-packet path.
+ */
+LB_INLINE __u32 lb_ring_slot(__u32 hash, __u32 ring_size)
+{
+	return (__u32)(((__u64)hash * ring_size) >> 32);
+}
+
+/* Bit of struct lb_vip_filter for a destination address (Fibonacci hashing of the folded words). */
+LB_INLINE __u32 lb_vip_filter_bit(const struct lb_addr *a, __u8 family)
+{
+	__u32 fold = a->w[0];
+
+	if (family == LB_AF_INET6)
+		fold ^= a->w[1] ^ a->w[2] ^ a->w[3];
+	return (fold * 0x9e3779b1u) >> 20; /* top 12 bits: 0..4095 */
+}
+
+LB_INLINE int lb_vip_filter_test(const struct lb_vip_filter *f, const struct lb_addr *a,
+				 __u8 family)
+{
+	__u32 bit = lb_vip_filter_bit(a, family);
+
+	return (f->bits[(bit >> 6) & 63] >> (bit & 63)) & 1;
+}
+
+#endif

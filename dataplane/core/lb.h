@@ -1,0 +1,412 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * lb.h - lb_process(): the per-packet decision of edgelb, written once for every runner.
+ *
+ *   parse -> VIP match -> connection table -> Maglev ring -> forward (IP-in-IP or L2 DSR)
+ *                                                        \-> answer (ICMP echo) / pass / drop
+ *
+ * The core reaches tables only through hooks that each runner (bpf/lb.bpf.c, the DPDK worker,
+ * the userspace test runner) defines BEFORE including this file:
+ *
+ *   const struct lb_node_cfg *lb_hook_node(void *ctx);
+ *   int  lb_hook_vip_addr_filter(void *ctx, const struct lb_flow *f);  0: surely not a VIP address
+ *   const struct lb_vip_meta *lb_hook_vip(void *ctx, const struct lb_vip_key *key);
+ *   __u32 lb_hook_ring(void *ctx, const struct lb_vip_meta *vip, __u32 slot);  backend id
+ *   const struct lb_backend *lb_hook_backend(void *ctx, __u32 id);
+ *   struct lb_conn *lb_hook_conn_get(void *ctx, const struct lb_flow *key);
+ *   int  lb_hook_conn_put(void *ctx, const struct lb_flow *key, const struct lb_conn *val);
+ *   __u32 lb_hook_now_tick(void *ctx);     coarse clock, LB_TICK_SHIFT ns units
+ *   struct lb_global_stats *lb_hook_gstats(void *ctx);
+ *   struct lb_vip_stats *lb_hook_vstats(void *ctx, __u32 vip_id);
+ *   struct lb_backend_stats *lb_hook_bstats(void *ctx, __u32 backend_id);
+ *   int  lb_hook_push(void *ctx, struct lb_pkt *pkt, int len);  grow the head by len bytes
+ *
+ * Nothing here allocates, locks or calls the system: hooks are map lookups or array indexing.
+ */
+#ifndef EDGELB_CORE_LB_H
+#define EDGELB_CORE_LB_H
+
+#include "types.h"
+#include "tables.h"
+#include "parse.h"
+#include "flow.h"
+#include "encap.h"
+#include "pkt.h"
+
+/* The backend a flow goes to, and whether it is a new flow for the counters. */
+struct lb_choice {
+	__u32 backend_id;
+	const struct lb_backend *be;
+	int new_flow;
+};
+
+LB_INLINE int lb_is_vip_addr(void *ctx, const struct lb_flow *f)
+{
+	struct lb_vip_key key = {};
+
+	if (!lb_hook_vip_addr_filter(ctx, f))
+		return 0;
+	key.addr = f->dst;
+	key.family = f->family;
+	key.proto = f->family == LB_AF_INET ? LB_IPPROTO_ICMP : LB_IPPROTO_ICMPV6;
+	return lb_hook_vip(ctx, &key) != 0;
+}
+
+/* A malformed packet: dropped if it claims a VIP address, otherwise the kernel's business. */
+LB_INLINE enum lb_verdict lb_malformed(void *ctx, struct lb_global_stats *gs,
+				       const struct lb_parsed *pp, int rc)
+{
+	enum lb_drop_reason reason = LB_PARSE_REASON(rc);
+
+	if (reason >= LB_DROP_MAX)
+		reason = LB_DROP_TRUNC_L2;
+	if (pp->flow.family && lb_is_vip_addr(ctx, &pp->flow)) {
+		gs->drops[reason]++;
+		return LB_DROP;
+	}
+	gs->pass_malformed[reason]++;
+	return LB_PASS;
+}
+
+LB_INLINE const struct lb_vip_meta *lb_find_vip(void *ctx, const struct lb_flow *f, int fragment)
+{
+	struct lb_vip_key key = {};
+	const struct lb_vip_meta *vip;
+
+	key.addr = f->dst;
+	key.family = f->family;
+	key.proto = f->proto;
+	if (!fragment) {
+		key.port = f->dport;
+		vip = lb_hook_vip(ctx, &key);
+		if (vip)
+			return vip;
+		key.port = 0;
+		vip = lb_hook_vip(ctx, &key);
+		return (vip && !(vip->flags & LB_VIP_F_FRAG_ONLY)) ? vip : 0;
+	}
+	return lb_hook_vip(ctx, &key); /* port 0: the all-ports VIP or the fragment alias */
+}
+
+/* Is a connection entry still good? Its backend must be the same occupant and not down. */
+LB_INLINE const struct lb_backend *lb_conn_valid(void *ctx, const struct lb_node_cfg *node,
+						 struct lb_conn *conn, __u8 proto)
+{
+	const struct lb_backend *be = lb_hook_backend(ctx, conn->backend_id);
+	__u32 idle_limit, now;
+
+	if (!be || be->generation != conn->backend_gen || be->state == LB_BACKEND_DOWN)
+		return 0;
+	idle_limit = proto == LB_IPPROTO_UDP ? node->udp_idle_sec : node->tcp_idle_sec;
+	if (!idle_limit)
+		return be;
+	now = lb_hook_now_tick(ctx);
+	/* idle limits are configured in seconds; a tick is 2^30 ns, slightly longer: round up */
+	if (now - conn->last_seen > idle_limit * 1000u / 1073u + 1)
+		return 0;
+	if (conn->last_seen != now)
+		conn->last_seen = now; /* at most one write per flow per tick */
+	return be;
+}
+
+/* Ring decision: only backends that are up take new flows. */
+LB_INLINE int lb_ring_choose(void *ctx, const struct lb_vip_meta *vip, __u32 hash,
+			     struct lb_choice *ch)
+{
+	__u32 id = lb_hook_ring(ctx, vip, lb_ring_slot(hash, vip->ring_size));
+	const struct lb_backend *be;
+
+	if (id == LB_NO_BACKEND)
+		return -1;
+	be = lb_hook_backend(ctx, id);
+	if (!be || be->state != LB_BACKEND_UP)
+		return -1;
+	ch->backend_id = id;
+	ch->be = be;
+	return 0;
+}
+
+/*
+ * Pick the backend for a flow: the connection table first (unless this is a SYN, which always
+ * takes a fresh decision, or a fragment, which never has an entry), then the ring.
+ */
+LB_INLINE int lb_choose_backend(void *ctx, struct lb_global_stats *gs,
+				const struct lb_node_cfg *node, const struct lb_vip_meta *vip,
+				const struct lb_parsed *pp, __u32 hash, int may_insert,
+				struct lb_choice *ch)
+{
+	int use_conn = !pp->fragment && !(vip->flags & LB_VIP_F_NO_CONNTRK);
+	int syn = pp->flow.proto == LB_IPPROTO_TCP &&
+		  (pp->tcp_flags & (LB_TCP_SYN | LB_TCP_ACK)) == LB_TCP_SYN;
+
+	ch->new_flow = 0;
+	if (use_conn && !syn) {
+		struct lb_conn *conn = lb_hook_conn_get(ctx, &pp->flow);
+
+		if (conn) {
+			ch->be = lb_conn_valid(ctx, node, conn, pp->flow.proto);
+			if (ch->be) {
+				gs->conn_hit++;
+				ch->backend_id = conn->backend_id;
+				return 0;
+			}
+			gs->conn_stale++;
+		} else {
+			gs->conn_miss++;
+		}
+	}
+	if (lb_ring_choose(ctx, vip, hash, ch))
+		return -1;
+	if (use_conn && may_insert) {
+		struct lb_conn fresh = {};
+
+		fresh.backend_id = ch->backend_id;
+		fresh.backend_gen = ch->be->generation;
+		fresh.last_seen = (node->tcp_idle_sec || pp->flow.proto == LB_IPPROTO_UDP)
+				      ? lb_hook_now_tick(ctx)
+				      : 0;
+		fresh.vip_gen = vip->generation;
+		if (lb_hook_conn_put(ctx, &pp->flow, &fresh))
+			gs->conn_insert_failed++;
+		ch->new_flow = 1;
+	}
+	return 0;
+}
+
+/* Send the packet to the chosen backend: IP-in-IP or MAC rewrite, then TX or redirect. */
+LB_INLINE enum lb_verdict lb_forward(void *ctx, struct lb_pkt *pkt, struct lb_global_stats *gs,
+				     const struct lb_node_cfg *node, const struct lb_vip_meta *vip,
+				     const struct lb_parsed *pp, const struct lb_choice *ch,
+				     __u32 hash, struct lb_result *res)
+{
+	const struct lb_backend *be = ch->be;
+
+	if (vip->flags & LB_VIP_F_L2DSR) {
+		if (be->family != pp->flow.family) {
+			gs->drops[LB_DROP_FAMILY]++;
+			return LB_DROP;
+		}
+		if (lb_rewrite_l2dsr(pkt->data, pkt->end, be, node))
+			return LB_DROP;
+	} else {
+		int len = lb_encap_len(be), rc;
+
+		if (lb_hook_push(ctx, pkt, len)) {
+			gs->drops[LB_DROP_ENCAP_FAILED]++;
+			return LB_DROP;
+		}
+		res->pushed = len;
+		if (be->family == LB_AF_INET)
+			rc = lb_write_outer_ipv4(pkt->data, pkt->end, pp, be, node, hash);
+		else
+			rc = lb_write_outer_ipv6(pkt->data, pkt->end, pp, be, node, hash);
+		if (rc) {
+			gs->drops[LB_DROP_ENCAP_FAILED]++;
+			return LB_DROP;
+		}
+	}
+	if (be->tx_port) {
+		res->tx_port = be->tx_port - 1;
+		gs->redirect++;
+		return LB_REDIRECT;
+	}
+	gs->tx++;
+	return LB_TX;
+}
+
+LB_INLINE void lb_count(void *ctx, const struct lb_vip_meta *vip, const struct lb_choice *ch,
+			__u64 bytes)
+{
+	struct lb_vip_stats *vs = lb_hook_vstats(ctx, vip->vip_id);
+	struct lb_backend_stats *bs = lb_hook_bstats(ctx, ch->backend_id);
+
+	if (vs) {
+		vs->packets++;
+		vs->bytes += bytes;
+		vs->new_flows += ch->new_flow;
+	}
+	if (bs) {
+		bs->packets++;
+		bs->bytes += bytes;
+		bs->new_flows += ch->new_flow;
+	}
+}
+
+/*
+ * ICMP "fragmentation needed" (RFC 1191) / ICMPv6 "packet too big" (RFC 8201) about a VIP flow:
+ * the quoted packet is one the backend sent (VIP -> client). Reverse its tuple to find the flow,
+ * and send the error to the backend that owns it, so its TCP lowers the MSS. No entry is made.
+ */
+LB_INLINE enum lb_verdict lb_icmp_too_big(void *ctx, struct lb_pkt *pkt, struct lb_global_stats *gs,
+					  const struct lb_node_cfg *node, struct lb_parsed *pp,
+					  struct lb_result *res)
+{
+	void *data = pkt->data, *end = pkt->end;
+	void *inner = data + (pp->l4_off & 0xfff) + sizeof(struct lb_icmphdr);
+	struct lb_parsed quoted = *pp;
+	const struct lb_vip_meta *vip;
+	struct lb_choice ch;
+	__u16 *ports;
+	__u32 hash;
+
+	if (pp->flow.family == LB_AF_INET) {
+		struct lb_iphdr *iph = inner;
+		__u32 ihl;
+
+		if (!LB_IN_PKT(iph, sizeof(*iph), end))
+			goto bad;
+		ihl = (iph->ver_ihl & 0x0f) * 4;
+		if (ihl < sizeof(*iph))
+			goto bad;
+		ports = inner + ihl;
+		if (!LB_IN_PKT(ports, 4, end))
+			goto bad;
+		quoted.flow.src.w[0] = iph->daddr;
+		quoted.flow.dst.w[0] = iph->saddr;
+		quoted.flow.proto = iph->protocol;
+	} else {
+		struct lb_ipv6hdr *ip6 = inner;
+
+		if (!LB_IN_PKT(ip6, sizeof(*ip6), end))
+			goto bad;
+		ports = (void *)(ip6 + 1);
+		if (!LB_IN_PKT(ports, 4, end))
+			goto bad;
+		__builtin_memcpy(quoted.flow.src.w, ip6->daddr, 16);
+		__builtin_memcpy(quoted.flow.dst.w, ip6->saddr, 16);
+		quoted.flow.proto = ip6->nexthdr;
+	}
+	if (quoted.flow.proto != LB_IPPROTO_TCP && quoted.flow.proto != LB_IPPROTO_UDP)
+		goto bad;
+	quoted.flow.sport = ports[1];
+	quoted.flow.dport = ports[0];
+	quoted.fragment = 0;
+	quoted.tcp_flags = LB_TCP_ACK; /* never "a SYN": look the flow up */
+
+	vip = lb_find_vip(ctx, &quoted.flow, 0);
+	if (!vip)
+		goto bad;
+	hash = (vip->flags & LB_VIP_F_SRC_HASH) ? lb_src_hash(&quoted.flow, node->hash_seed)
+						: lb_flow_hash(&quoted.flow, node->hash_seed);
+	if (lb_choose_backend(ctx, gs, node, vip, &quoted, hash, 0, &ch)) {
+		gs->drops[LB_DROP_NO_BACKEND]++;
+		return LB_DROP;
+	}
+	gs->icmp_too_big_fwd++;
+	lb_count(ctx, vip, &ch, (__u64)(end - data));
+	/* the outer header describes the ICMP packet itself (pp), entropy from the quoted flow */
+	return lb_forward(ctx, pkt, gs, node, vip, pp, &ch, hash, res);
+bad:
+	gs->drops[LB_DROP_BAD_ICMP]++;
+	return LB_DROP;
+}
+
+/* ICMP to a VIP address: echo is answered here, too-big goes to the flow's backend. */
+LB_INLINE enum lb_verdict lb_icmp(void *ctx, struct lb_pkt *pkt, struct lb_global_stats *gs,
+				  const struct lb_node_cfg *node, struct lb_parsed *pp,
+				  struct lb_result *res)
+{
+	int v4 = pp->flow.family == LB_AF_INET;
+
+	if (pp->fragment) /* fragmented ICMP: not ours to reassemble */
+		goto pass;
+	if (pp->icmp_type == (v4 ? LB_ICMP_ECHO : LB_ICMPV6_ECHO_REQUEST)) {
+		if (lb_icmp_echo_reply(pkt->data, pkt->end, pp))
+			return LB_DROP;
+		gs->icmp_echo_replied++;
+		gs->tx++;
+		return LB_TX;
+	}
+	if ((v4 && pp->icmp_type == LB_ICMP_DEST_UNREACH && pp->icmp_code == LB_ICMP_FRAG_NEEDED) ||
+	    (!v4 && pp->icmp_type == LB_ICMPV6_PKT_TOOBIG))
+		return lb_icmp_too_big(ctx, pkt, gs, node, pp, res);
+pass:
+	gs->pass_other++;
+	return LB_PASS;
+}
+
+LB_INLINE void lb_process(void *ctx, struct lb_pkt *pkt, struct lb_result *res)
+{
+	struct lb_global_stats *gs = lb_hook_gstats(ctx);
+	const struct lb_node_cfg *node = lb_hook_node(ctx);
+	const struct lb_vip_meta *vip;
+	struct lb_parsed pp = {};
+	struct lb_choice ch;
+	__u16 ethertype;
+	__u64 bytes;
+	__u32 hash;
+	int rc;
+
+	res->verdict = LB_PASS;
+	res->tx_port = 0;
+	res->pushed = 0;
+	if (!gs || !node)
+		return;
+	gs->rx_packets++;
+	bytes = (__u64)(pkt->end - pkt->data);
+
+	rc = lb_parse_l2(pkt->data, pkt->end, &pp, &ethertype);
+	if (rc) {
+		res->verdict = lb_malformed(ctx, gs, &pp, rc);
+		return;
+	}
+	if (ethertype == lb_htons(LB_ETH_P_IPV4))
+		rc = lb_parse_ipv4(pkt->data, pkt->end, &pp);
+	else if (ethertype == lb_htons(LB_ETH_P_IPV6))
+		rc = lb_parse_ipv6(pkt->data, pkt->end, &pp);
+	else
+		goto not_vip;
+	if (rc) {
+		res->verdict = lb_malformed(ctx, gs, &pp, rc);
+		return;
+	}
+	/* the common case for everything that is not ours: one bit test, then the kernel */
+	if (!lb_hook_vip_addr_filter(ctx, &pp.flow))
+		goto not_vip;
+	rc = lb_parse_l4(pkt->data, pkt->end, &pp);
+	if (rc) {
+		res->verdict = lb_malformed(ctx, gs, &pp, rc);
+		return;
+	}
+	if (pp.fragment)
+		gs->fragments++;
+	if (pp.flow.proto == LB_IPPROTO_ICMP || pp.flow.proto == LB_IPPROTO_ICMPV6) {
+		if (!lb_is_vip_addr(ctx, &pp.flow))
+			goto not_vip;
+		res->verdict = lb_icmp(ctx, pkt, gs, node, &pp, res);
+		return;
+	}
+
+	vip = lb_find_vip(ctx, &pp.flow, pp.fragment);
+	if (!vip) {
+		if (lb_is_vip_addr(ctx, &pp.flow)) {
+			gs->pass_other++;
+			return;
+		}
+		goto not_vip;
+	}
+	if (pp.fragment) {
+		/* all fragments of a datagram hash alike: the ports are only in the first one */
+		pp.flow.sport = 0;
+		pp.flow.dport = 0;
+	}
+	hash = (vip->flags & LB_VIP_F_SRC_HASH) ? lb_src_hash(&pp.flow, node->hash_seed)
+						: lb_flow_hash(&pp.flow, node->hash_seed);
+	if (lb_choose_backend(ctx, gs, node, vip, &pp, hash, 1, &ch)) {
+		struct lb_vip_stats *vs = lb_hook_vstats(ctx, vip->vip_id);
+
+		if (vs)
+			vs->no_backend++;
+		gs->drops[LB_DROP_NO_BACKEND]++;
+		res->verdict = LB_DROP;
+		return;
+	}
+	lb_count(ctx, vip, &ch, bytes);
+	res->verdict = lb_forward(ctx, pkt, gs, node, vip, &pp, &ch, hash, res);
+	return;
+
+not_vip:
+	gs->pass_non_vip++;
+}
+
+#endif

@@ -1,0 +1,353 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * parse.h - header parsing for the packet core: Ethernet (+ one 802.1Q tag), IPv4 (with options),
+ * IPv6 (bounded chain of extension headers), TCP, UDP, ICMP, ICMPv6.
+ *
+ * Every read is checked against the end of the packet before it happens, in a form the BPF
+ * verifier accepts (pointer + constant size <= data_end, offsets bounded by masks). The parser
+ * never writes. It stops at the first problem and says why (enum lb_drop_reason); the caller
+ * decides whether that is a drop (the packet claims a VIP) or a pass.
+ */
+#ifndef EDGELB_CORE_PARSE_H
+#define EDGELB_CORE_PARSE_H
+
+#include "types.h"
+#include "tables.h"
+
+#define LB_ETH_P_IPV4   0x0800
+#define LB_ETH_P_IPV6   0x86DD
+#define LB_ETH_P_8021Q  0x8100
+#define LB_ETH_P_8021AD 0x88A8
+
+#define LB_IPPROTO_HOPOPTS  0
+#define LB_IPPROTO_ICMP     1
+#define LB_IPPROTO_IPIP     4
+#define LB_IPPROTO_TCP      6
+#define LB_IPPROTO_UDP      17
+#define LB_IPPROTO_IPV6     41
+#define LB_IPPROTO_ROUTING  43
+#define LB_IPPROTO_FRAGMENT 44
+#define LB_IPPROTO_ICMPV6   58
+#define LB_IPPROTO_DSTOPTS  60
+
+/* How many IPv6 extension headers we walk before calling the packet malformed. */
+#define LB_IPV6_MAX_EXT 4
+
+/*
+ * Wire headers, declared here so the core needs no libc or kernel networking headers. All are
+ * naturally aligned with no holes (like the kernel's), so no packing is needed; runners place
+ * frames at 2 mod 4 so that the IP header is 4-byte aligned (NET_IP_ALIGN).
+ */
+struct lb_ethhdr {
+	__u8 dst[6];
+	__u8 src[6];
+	__u16 proto;
+};
+
+struct lb_vlanhdr {
+	__u16 tci;
+	__u16 proto;
+};
+
+struct lb_iphdr {
+	__u8 ver_ihl;
+	__u8 tos;
+	__u16 tot_len;
+	__u16 id;
+	__u16 frag_off;
+	__u8 ttl;
+	__u8 protocol;
+	__u16 check;
+	__u32 saddr;
+	__u32 daddr;
+};
+
+#define LB_IP_MF      0x2000
+#define LB_IP_DF      0x4000
+#define LB_IP_OFFMASK 0x1fff
+
+struct lb_ipv6hdr {
+	__u32 ver_tc_flow;
+	__u16 payload_len;
+	__u8 nexthdr;
+	__u8 hop_limit;
+	__u32 saddr[4];
+	__u32 daddr[4];
+};
+
+struct lb_ipv6_opthdr { /* hop-by-hop, routing, destination options: (hdrlen + 1) * 8 bytes */
+	__u8 nexthdr;
+	__u8 hdrlen;
+};
+
+struct lb_ipv6_fraghdr {
+	__u8 nexthdr;
+	__u8 reserved;
+	__u16 frag_off; /* offset << 3 | M */
+	__u32 id;
+};
+
+struct lb_tcphdr {
+	__u16 source;
+	__u16 dest;
+	__u32 seq;
+	__u32 ack_seq;
+	__u8 doff_res; /* data offset in the high nibble */
+	__u8 flags;
+	__u16 window;
+	__u16 check;
+	__u16 urg_ptr;
+};
+
+#define LB_TCP_FIN 0x01
+#define LB_TCP_SYN 0x02
+#define LB_TCP_RST 0x04
+#define LB_TCP_ACK 0x10
+
+struct lb_udphdr {
+	__u16 source;
+	__u16 dest;
+	__u16 len;
+	__u16 check;
+};
+
+struct lb_icmphdr { /* ICMP and ICMPv6 share the first 8 bytes' shape */
+	__u8 type;
+	__u8 code;
+	__u16 check;
+	__u32 rest;
+};
+
+#define LB_ICMP_ECHOREPLY      0
+#define LB_ICMP_DEST_UNREACH   3
+#define LB_ICMP_FRAG_NEEDED    4 /* code of DEST_UNREACH */
+#define LB_ICMP_ECHO           8
+#define LB_ICMPV6_PKT_TOOBIG   2
+#define LB_ICMPV6_ECHO_REQUEST 128
+#define LB_ICMPV6_ECHO_REPLY   129
+
+/*
+ * The flow tuple: the connection-table key and the input of the flow hash. Addresses and ports in
+ * network byte order; unused address words zero. 40 bytes, no holes.
+ */
+struct lb_flow {
+	struct lb_addr src;
+	struct lb_addr dst;
+	__u16 sport;
+	__u16 dport;
+	__u8 proto;
+	__u8 family;
+	__u16 pad;
+};
+
+/* What the parser learnt about a packet. Offsets are from the start of the frame. */
+struct lb_parsed {
+	struct lb_flow flow;
+	__u16 l3_off;   /* 14 or 18 */
+	__u16 l4_off;   /* first byte after the IP header(s) */
+	__u16 l3_len;   /* IP total length, header included (excludes Ethernet padding) */
+	__u16 vlan_tci; /* network order; valid when has_vlan */
+	__u8 has_vlan;
+	__u8 fragment; /* any fragment of a datagram, first or later */
+	__u8 tcp_flags;
+	__u8 icmp_type;
+	__u8 icmp_code;
+	__u8 tos;     /* IPv4 TOS / IPv6 traffic class */
+	__u8 ipv4_df; /* the IPv4 don't-fragment bit was set */
+	__u8 pad;
+};
+
+/* Parser outcome: 0, or 1 + reason (so that 0 is success). */
+#define LB_PARSE_OK          0
+#define LB_PARSE_NOT_IP      (-1) /* ARP, LLDP, ...: none of our business */
+#define LB_PARSE_ERR(reason) ((int)(reason) + 1)
+#define LB_PARSE_REASON(rc)  ((enum lb_drop_reason)((rc)-1))
+
+/* Is [p, p + len) inside the packet? */
+#define LB_IN_PKT(p, len, end) ((void *)(p) + (len) <= (end))
+
+LB_INLINE int lb_parse_l2(void *data, void *end, struct lb_parsed *pp, __u16 *ethertype)
+{
+	struct lb_ethhdr *eth = data;
+
+	if (!LB_IN_PKT(eth, sizeof(*eth), end))
+		return LB_PARSE_ERR(LB_DROP_TRUNC_L2);
+	*ethertype = eth->proto;
+	pp->l3_off = sizeof(*eth);
+	if (eth->proto == lb_htons(LB_ETH_P_8021Q) || eth->proto == lb_htons(LB_ETH_P_8021AD)) {
+		struct lb_vlanhdr *vlan = data + sizeof(*eth);
+
+		if (!LB_IN_PKT(vlan, sizeof(*vlan), end))
+			return LB_PARSE_ERR(LB_DROP_TRUNC_L2);
+		pp->has_vlan = 1;
+		pp->vlan_tci = vlan->tci;
+		*ethertype = vlan->proto;
+		pp->l3_off += sizeof(*vlan);
+	}
+	return LB_PARSE_OK;
+}
+
+/* IPv4: fills family, addresses, protocol, l4_off, l3_len, fragment, tos. */
+LB_INLINE int lb_parse_ipv4(void *data, void *end, struct lb_parsed *pp)
+{
+	struct lb_iphdr *iph = data + pp->l3_off;
+	__u32 ihl_bytes, tot_len;
+
+	if (!LB_IN_PKT(iph, sizeof(*iph), end))
+		return LB_PARSE_ERR(LB_DROP_TRUNC_L3);
+	/* addresses first: a malformed packet for a VIP is dropped, any other passed */
+	pp->flow.family = LB_AF_INET;
+	pp->flow.src.w[0] = iph->saddr;
+	pp->flow.dst.w[0] = iph->daddr;
+	pp->flow.proto = iph->protocol;
+	if ((iph->ver_ihl >> 4) != 4)
+		return LB_PARSE_ERR(LB_DROP_BAD_IHL);
+	ihl_bytes = (iph->ver_ihl & 0x0f) * 4;
+	if (ihl_bytes < sizeof(*iph) || !LB_IN_PKT((void *)iph, ihl_bytes, end))
+		return LB_PARSE_ERR(LB_DROP_BAD_IHL);
+	tot_len = lb_ntohs(iph->tot_len);
+	if (tot_len < ihl_bytes || (void *)iph + tot_len > end)
+		return LB_PARSE_ERR(LB_DROP_BAD_IP_LEN);
+
+	pp->tos = iph->tos;
+	pp->ipv4_df = !!(iph->frag_off & lb_htons(LB_IP_DF));
+	pp->fragment = !!(iph->frag_off & lb_htons(LB_IP_MF | LB_IP_OFFMASK));
+	pp->l3_len = tot_len;
+	pp->l4_off = pp->l3_off + ihl_bytes;
+	return LB_PARSE_OK;
+}
+
+/*
+ * IPv6 and its extension headers (hop-by-hop, routing, destination options, fragment), at most
+ * LB_IPV6_MAX_EXT of them. The walk is unrolled so the verifier sees constant bounds.
+ */
+LB_INLINE int lb_parse_ipv6(void *data, void *end, struct lb_parsed *pp)
+{
+	struct lb_ipv6hdr *ip6 = data + pp->l3_off;
+	__u32 payload_len, off;
+	__u8 nexthdr;
+
+	if (!LB_IN_PKT(ip6, sizeof(*ip6), end))
+		return LB_PARSE_ERR(LB_DROP_TRUNC_L3);
+	pp->flow.family = LB_AF_INET6;
+	__builtin_memcpy(pp->flow.src.w, ip6->saddr, 16);
+	__builtin_memcpy(pp->flow.dst.w, ip6->daddr, 16);
+	if ((((__u8 *)ip6)[0] >> 4) != 6)
+		return LB_PARSE_ERR(LB_DROP_BAD_IHL);
+	payload_len = lb_ntohs(ip6->payload_len);
+	if (payload_len == 0 || (void *)(ip6 + 1) + payload_len > end)
+		return LB_PARSE_ERR(LB_DROP_BAD_IP_LEN);
+	pp->tos = (lb_ntohl(ip6->ver_tc_flow) >> 20) & 0xff;
+	pp->l3_len = sizeof(*ip6) + payload_len;
+
+	nexthdr = ip6->nexthdr;
+	off = pp->l3_off + sizeof(*ip6);
+#pragma unroll
+	for (int i = 0; i < LB_IPV6_MAX_EXT; i++) {
+		if (nexthdr == LB_IPPROTO_FRAGMENT) {
+			struct lb_ipv6_fraghdr *fh = data + (off & 0xfff);
+
+			if (!LB_IN_PKT(fh, sizeof(*fh), end))
+				return LB_PARSE_ERR(LB_DROP_TRUNC_L3);
+			pp->fragment = 1;
+			nexthdr = fh->nexthdr;
+			off += sizeof(*fh);
+		} else if (nexthdr == LB_IPPROTO_HOPOPTS || nexthdr == LB_IPPROTO_ROUTING ||
+			   nexthdr == LB_IPPROTO_DSTOPTS) {
+			struct lb_ipv6_opthdr *oh = data + (off & 0xfff);
+
+			if (!LB_IN_PKT(oh, sizeof(*oh), end))
+				return LB_PARSE_ERR(LB_DROP_TRUNC_L3);
+			nexthdr = oh->nexthdr;
+			off += ((__u32)oh->hdrlen + 1) * 8;
+		} else {
+			break;
+		}
+		if (off > 0xfff) /* keeps the masked offsets above exact */
+			return LB_PARSE_ERR(LB_DROP_BAD_IP_LEN);
+	}
+	if (nexthdr == LB_IPPROTO_FRAGMENT || nexthdr == LB_IPPROTO_HOPOPTS ||
+	    nexthdr == LB_IPPROTO_ROUTING || nexthdr == LB_IPPROTO_DSTOPTS)
+		return LB_PARSE_ERR(LB_DROP_IPV6_EXT_LIMIT);
+	if (off > pp->l3_off + pp->l3_len)
+		return LB_PARSE_ERR(LB_DROP_BAD_IP_LEN);
+	pp->flow.proto = nexthdr;
+	pp->l4_off = off;
+	return LB_PARSE_OK;
+}
+
+/*
+ * Transport header: ports for TCP/UDP, type/code for ICMP. Non-first fragments carry no
+ * transport header and are not looked at; neither are protocols we do not balance.
+ */
+LB_INLINE int lb_parse_l4(void *data, void *end, struct lb_parsed *pp)
+{
+	void *l4 = data + (pp->l4_off & 0xfff);
+	void *l3_end = data + pp->l3_off + pp->l3_len;
+
+	if (pp->fragment)
+		return LB_PARSE_OK;
+	switch (pp->flow.proto) {
+	case LB_IPPROTO_TCP: {
+		struct lb_tcphdr *th = l4;
+		__u32 doff;
+
+		if (!LB_IN_PKT(th, sizeof(*th), end) || (void *)(th + 1) > l3_end)
+			return LB_PARSE_ERR(LB_DROP_TRUNC_L4);
+		doff = (th->doff_res >> 4) * 4;
+		if (doff < sizeof(*th) || l4 + doff > l3_end)
+			return LB_PARSE_ERR(LB_DROP_BAD_TCP_DOFF);
+		pp->flow.sport = th->source;
+		pp->flow.dport = th->dest;
+		pp->tcp_flags = th->flags;
+		return LB_PARSE_OK;
+	}
+	case LB_IPPROTO_UDP: {
+		struct lb_udphdr *uh = l4;
+		__u32 ulen;
+
+		if (!LB_IN_PKT(uh, sizeof(*uh), end) || (void *)(uh + 1) > l3_end)
+			return LB_PARSE_ERR(LB_DROP_TRUNC_L4);
+		ulen = lb_ntohs(uh->len);
+		if (ulen < sizeof(*uh) || l4 + ulen > l3_end)
+			return LB_PARSE_ERR(LB_DROP_BAD_UDP_LEN);
+		pp->flow.sport = uh->source;
+		pp->flow.dport = uh->dest;
+		return LB_PARSE_OK;
+	}
+	case LB_IPPROTO_ICMP:
+	case LB_IPPROTO_ICMPV6: {
+		struct lb_icmphdr *ih = l4;
+
+		if (!LB_IN_PKT(ih, sizeof(*ih), end) || (void *)(ih + 1) > l3_end)
+			return LB_PARSE_ERR(LB_DROP_TRUNC_L4);
+		pp->icmp_type = ih->type;
+		pp->icmp_code = ih->code;
+		return LB_PARSE_OK;
+	}
+	default:
+		return LB_PARSE_OK;
+	}
+}
+
+/* The whole frame, up to and including the transport header. */
+LB_INLINE int lb_parse(void *data, void *end, struct lb_parsed *pp)
+{
+	__u16 ethertype;
+	int rc;
+
+	rc = lb_parse_l2(data, end, pp, &ethertype);
+	if (rc)
+		return rc;
+	if (ethertype == lb_htons(LB_ETH_P_IPV4))
+		rc = lb_parse_ipv4(data, end, pp);
+	else if (ethertype == lb_htons(LB_ETH_P_IPV6))
+		rc = lb_parse_ipv6(data, end, pp);
+	else
+		return LB_PARSE_NOT_IP;
+	if (rc)
+		return rc;
+	return lb_parse_l4(data, end, pp);
+}
+
+#endif
