@@ -14,6 +14,13 @@
 
 #define LB_INLINE static __always_inline
 
+/* Loops over fixed small counts are unrolled: the verifier then sees constant offsets. */
+#if defined(__clang__)
+#define LB_UNROLL _Pragma("unroll")
+#else
+#define LB_UNROLL _Pragma("GCC unroll 16")
+#endif
+
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
 #error "edgelb's packet core assumes a little-endian target"
 #endif

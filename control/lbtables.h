@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * lbtables.h - how the control side writes the fast path's tables and reads its counters,
+ * whichever fast path it is: BPF maps for XDP (lbtables_bpf.c), process memory for the userspace
+ * runner (dataplane/user), shared memory for DPDK. One interface, so edgelbd, the tests and the
+ * benchmarks configure every runner with the same code.
+ *
+ * VIP entries: a configured VIP becomes up to three fast-path entries (lbt_vip_entries()):
+ * its own (addr, proto, port) key; one ICMP key per VIP address (echo and "is this a VIP
+ * address?"); and, for an (addr, proto) with only port VIPs, a port-0 FRAG_ONLY alias that sends
+ * fragments to the VIP with the lowest port. Plus the address filter bits.
+ */
+#ifndef EDGELB_CONTROL_LBTABLES_H
+#define EDGELB_CONTROL_LBTABLES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dataplane/core/tables.h"
+
+struct lbt;
+
+struct lbt_ops {
+	int (*set_node)(struct lbt *t, const struct lb_node_cfg *node);
+	int (*set_filter)(struct lbt *t, const struct lb_vip_filter *filter);
+	int (*set_vip)(struct lbt *t, const struct lb_vip_key *key, const struct lb_vip_meta *meta);
+	int (*del_vip)(struct lbt *t, const struct lb_vip_key *key);
+	/* Replace a VIP's ring whole: a packet sees the old ring or the new one, never a mix. */
+	int (*set_ring)(struct lbt *t, uint32_t vip_id, const uint32_t *ring, uint32_t size);
+	int (*set_backend)(struct lbt *t, uint32_t id, const struct lb_backend *be);
+	/* Counters, summed over CPUs / lcores. */
+	int (*read_global)(struct lbt *t, struct lb_global_stats *sum);
+	int (*read_vip_stats)(struct lbt *t, uint32_t vip_id, struct lb_vip_stats *sum);
+	int (*read_backend_stats)(struct lbt *t, uint32_t id, struct lb_backend_stats *sum);
+	int (*clear_conns)(struct lbt *t);
+};
+
+struct lbt {
+	const struct lbt_ops *ops;
+};
+
+/* A VIP as the control side knows it. */
+struct lbt_vip {
+	struct lb_vip_key key; /* port 0: all ports */
+	struct lb_vip_meta meta;
+};
+
+/* One fast-path VIP entry. */
+struct lbt_vip_entry {
+	struct lb_vip_key key;
+	struct lb_vip_meta meta;
+};
+
+/*
+ * Expand VIPs into fast-path entries and the address filter. `out` must hold 3 * n entries.
+ * Returns the number of entries written.
+ */
+size_t lbt_vip_entries(const struct lbt_vip *vips, size_t n, struct lbt_vip_entry *out,
+		       struct lb_vip_filter *filter);
+
+/* Write all of them (initial load; edgelbd's reload syncs differences instead). */
+int lbt_install_vips(struct lbt *t, const struct lbt_vip *vips, size_t n);
+
+/* ---- the XDP implementation: BPF maps of a loaded (or pinned) lb.bpf.o ---- */
+
+struct lbt_bpf_fds {
+	int node_cfg, vip_filter, vips, rings, backends, conns;
+	int global_stats, vip_stats, backend_stats;
+};
+
+struct bpf_map;
+/*
+ * Before loading: give the `rings` array-of-maps an inner-map template of the node's ring size
+ * (rings are mmap-able arrays of ring_size u32). Returns the template's fd, which the caller
+ * closes after loading (libbpf borrows it), or a negative errno.
+ */
+int lbt_bpf_prepare_rings(struct bpf_map *rings, uint32_t ring_size);
+
+/* ring_size must equal the size lbt_bpf_prepare_rings() was given. */
+struct lbt *lbt_bpf_new(const struct lbt_bpf_fds *fds, uint32_t ring_size);
+void lbt_bpf_free(struct lbt *t);
+
+#endif

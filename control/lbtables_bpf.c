@@ -1,0 +1,200 @@
+// SPDX-License-Identifier: MIT
+/*
+ * lbtables_bpf.c - the table interface (lbtables.h) on the XDP runner's BPF maps. Rings are
+ * replaced whole: a new mmap-able inner array is filled through mmap (no syscall per slot) and swapped into the
+ * outer array-of-maps with a single update, so packets see the old ring or the new one.
+ */
+#include "control/lbtables.h"
+#include "dataplane/core/parse.h"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+struct lbt_bpf {
+	struct lbt base;
+	struct lbt_bpf_fds fd;
+	uint32_t ring_size;
+	int ncpus;
+};
+
+static struct lbt_bpf *to_bpf(struct lbt *t)
+{
+	return (struct lbt_bpf *)t;
+}
+
+static int map_put(int fd, const void *key, const void *val)
+{
+	return bpf_map_update_elem(fd, key, val, BPF_ANY) ? -errno : 0;
+}
+
+static int bpf_set_node(struct lbt *t, const struct lb_node_cfg *node)
+{
+	uint32_t zero = 0;
+	return map_put(to_bpf(t)->fd.node_cfg, &zero, node);
+}
+
+static int bpf_set_filter(struct lbt *t, const struct lb_vip_filter *filter)
+{
+	uint32_t zero = 0;
+	return map_put(to_bpf(t)->fd.vip_filter, &zero, filter);
+}
+
+static int bpf_set_vip(struct lbt *t, const struct lb_vip_key *key, const struct lb_vip_meta *meta)
+{
+	return map_put(to_bpf(t)->fd.vips, key, meta);
+}
+
+static int bpf_del_vip(struct lbt *t, const struct lb_vip_key *key)
+{
+	if (bpf_map_delete_elem(to_bpf(t)->fd.vips, key) && errno != ENOENT)
+		return -errno;
+	return 0;
+}
+
+static int ring_map_create(uint32_t size)
+{
+	LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = BPF_F_MMAPABLE);
+	int fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "edgelb_ring", sizeof(uint32_t),
+				sizeof(uint32_t), size, &opts);
+
+	return fd < 0 ? -errno : fd;
+}
+
+int lbt_bpf_prepare_rings(struct bpf_map *rings, uint32_t ring_size)
+{
+	int fd = ring_map_create(ring_size), rc;
+
+	if (fd < 0)
+		return fd;
+	rc = bpf_map__set_inner_map_fd(rings, fd);
+	if (rc) {
+		close(fd);
+		return rc;
+	}
+	return fd;
+}
+
+static int bpf_set_ring(struct lbt *t, uint32_t vip_id, const uint32_t *ring, uint32_t size)
+{
+	struct lbt_bpf *b = to_bpf(t);
+	/* array maps store each element in round_up(value_size, 8) bytes: u32 values, 8-byte slots */
+	size_t bytes = (size_t)size * 8;
+	size_t map_len = (bytes + 4095) & ~(size_t)4095;
+	int inner, rc;
+	void *mem;
+
+	if (size != b->ring_size)
+		return -EINVAL;
+	inner = ring_map_create(size);
+	if (inner < 0)
+		return inner;
+	mem = mmap(NULL, map_len, PROT_READ | PROT_WRITE, MAP_SHARED, inner, 0);
+	if (mem == MAP_FAILED) {
+		rc = -errno;
+		close(inner);
+		return rc;
+	}
+	for (uint32_t i = 0; i < size; i++)
+		((uint32_t *)mem)[2 * (size_t)i] = ring[i];
+	munmap(mem, map_len);
+	rc = map_put(b->fd.rings, &vip_id, &inner);
+	close(inner); /* the outer map holds the reference now */
+	return rc;
+}
+
+static int bpf_set_backend(struct lbt *t, uint32_t id, const struct lb_backend *be)
+{
+	return map_put(to_bpf(t)->fd.backends, &id, be);
+}
+
+/* Per-CPU values come back one per possible CPU, each padded to 8 bytes; ours are u64 arrays. */
+static int percpu_sum(struct lbt_bpf *b, int fd, uint32_t key, uint64_t *sum, size_t words)
+{
+	uint64_t *vals = calloc((size_t)b->ncpus, words * sizeof(uint64_t));
+
+	if (!vals)
+		return -ENOMEM;
+	if (bpf_map_lookup_elem(fd, &key, vals)) {
+		int rc = -errno;
+		free(vals);
+		return rc;
+	}
+	memset(sum, 0, words * sizeof(uint64_t));
+	for (int cpu = 0; cpu < b->ncpus; cpu++)
+		for (size_t w = 0; w < words; w++)
+			sum[w] += vals[(size_t)cpu * words + w];
+	free(vals);
+	return 0;
+}
+
+static int bpf_read_global(struct lbt *t, struct lb_global_stats *sum)
+{
+	return percpu_sum(to_bpf(t), to_bpf(t)->fd.global_stats, 0, (uint64_t *)sum,
+			  sizeof(*sum) / sizeof(uint64_t));
+}
+
+static int bpf_read_vip_stats(struct lbt *t, uint32_t vip_id, struct lb_vip_stats *sum)
+{
+	return percpu_sum(to_bpf(t), to_bpf(t)->fd.vip_stats, vip_id, (uint64_t *)sum,
+			  sizeof(*sum) / sizeof(uint64_t));
+}
+
+static int bpf_read_backend_stats(struct lbt *t, uint32_t id, struct lb_backend_stats *sum)
+{
+	return percpu_sum(to_bpf(t), to_bpf(t)->fd.backend_stats, id, (uint64_t *)sum,
+			  sizeof(*sum) / sizeof(uint64_t));
+}
+
+static int bpf_clear_conns(struct lbt *t)
+{
+	int fd = to_bpf(t)->fd.conns;
+	struct lb_flow key, next;
+	int rc = bpf_map_get_next_key(fd, NULL, &key);
+
+	while (!rc) {
+		rc = bpf_map_get_next_key(fd, &key, &next);
+		bpf_map_delete_elem(fd, &key);
+		key = next;
+	}
+	return 0;
+}
+
+static const struct lbt_ops bpf_ops = {
+	.set_node = bpf_set_node,
+	.set_filter = bpf_set_filter,
+	.set_vip = bpf_set_vip,
+	.del_vip = bpf_del_vip,
+	.set_ring = bpf_set_ring,
+	.set_backend = bpf_set_backend,
+	.read_global = bpf_read_global,
+	.read_vip_stats = bpf_read_vip_stats,
+	.read_backend_stats = bpf_read_backend_stats,
+	.clear_conns = bpf_clear_conns,
+};
+
+struct lbt *lbt_bpf_new(const struct lbt_bpf_fds *fds, uint32_t ring_size)
+{
+	struct lbt_bpf *b = calloc(1, sizeof(*b));
+
+	if (!b)
+		return NULL;
+	b->base.ops = &bpf_ops;
+	b->fd = *fds;
+	b->ring_size = ring_size;
+	b->ncpus = libbpf_num_possible_cpus();
+	if (b->ncpus <= 0) {
+		free(b);
+		return NULL;
+	}
+	return &b->base;
+}
+
+void lbt_bpf_free(struct lbt *t)
+{
+	free(t);
+}

@@ -1,0 +1,550 @@
+#!/usr/bin/python3
+"""fixtures.py - the packet fixtures of edgelb's fast-path tests, written from the RFCs.
+
+Every case is an input frame, the verdict the fast path owes, the whole output frame it owes, and
+the exact change of every global counter. Inputs and expected outputs are built here with scapy
+field by field as the RFCs define them (RFC 791/2003 IPv4 and IPv4-in-IPv4, RFC 8200/2473 IPv6
+and IPv6-in-IPv6, RFC 4213 mixed families, RFC 792/4443 echo, RFC 1191/8201 path MTU), and the
+backend choice from a reference model of the documented design (MurmurHash3 x86_32 of the flow
+tuple, multiply-shift onto the ring, connection table semantics) written independently of the C
+code. Nothing is captured from the code under test.
+
+Output: a C header (argv[1]) with the topology and the cases, read by tests/xdp/test_fixtures.c,
+which runs every case through XDP (BPF_PROG_TEST_RUN) and through the userspace runner.
+"""
+import ipaddress
+import struct
+import sys
+
+from scapy.all import (ICMP, IP, TCP, UDP, Dot1Q, Ether, ICMPv6EchoRequest, ICMPv6PacketTooBig,
+                       IPv6, IPv6ExtHdrDestOpt, IPv6ExtHdrFragment, Raw, ARP, conf)
+
+conf.verb = 0
+
+# ---------------------------------------------------------------------------------------------
+# Topology (documentation address ranges only: RFC 5737, RFC 3849)
+
+NODE_MAC = "02:00:00:00:00:01"
+ROUTER_MAC = "02:00:00:00:00:fe"
+SEED = 0x5EED1234
+SRC4 = "172.31.0.0"
+SRC4_MASK = 0x0000FFFF
+SRC6 = "fd00:e1b::"
+SRC6_MASK = 0xFFFFFFFF
+UDP_IDLE = 30
+TCP_IDLE = 0
+RING = 13
+OUTER_TTL = 64
+
+CLIENT4 = "198.51.100.7"
+CLIENT6 = "2001:db8:c::7"
+
+# id: (family, address, mac)
+BACKENDS = {
+    0: (4, "203.0.113.1", "02:00:00:00:01:00"),
+    1: (4, "203.0.113.2", "02:00:00:00:01:01"),
+    2: (4, "203.0.113.3", "02:00:00:00:01:02"),
+    3: (6, "2001:db8:1::3", "02:00:00:00:01:03"),
+    4: (6, "2001:db8:1::4", "02:00:00:00:01:04"),
+    5: (6, "2001:db8:1::5", "02:00:00:00:01:05"),
+    6: (4, "203.0.113.6", "02:00:00:00:01:06"),
+}
+UP, DOWN, DRAINING = 1, 0, 2
+backend_state = {i: UP for i in BACKENDS}
+backend_gen = {i: 1 for i in BACKENDS}
+
+F_L2DSR, F_SRC_HASH = 1, 2
+TCP_P, UDP_P = 6, 17
+
+# id: (family, address, proto, port, flags, backend ids)
+VIPS = {
+    0: (4, "192.0.2.10", TCP_P, 80, 0, [0, 1, 2]),
+    1: (6, "2001:db8::10", TCP_P, 443, 0, [3, 4]),
+    2: (4, "192.0.2.11", UDP_P, 0, 0, [3, 4]),  # all ports, IPv4-in-IPv6
+    3: (4, "192.0.2.12", TCP_P, 8080, F_L2DSR, [0, 1]),
+    4: (6, "2001:db8::12", TCP_P, 80, F_L2DSR, [5]),
+    5: (4, "192.0.2.13", TCP_P, 80, F_SRC_HASH, [0, 1, 2]),
+    6: (6, "2001:db8::11", UDP_P, 53, 0, [0, 1]),  # IPv6-in-IPv4
+    7: (4, "192.0.2.14", TCP_P, 80, 0, []),  # no backend at all
+}
+ring_members = {v: list(VIPS[v][5]) for v in VIPS}
+
+
+def ring_of(vip_id):
+    """The test rings are filled by pattern, not by Maglev: slot i -> members[i % n]."""
+    members = ring_members[vip_id]
+    return [members[i % len(members)] if members else 0xFFFFFFFF for i in range(RING)]
+
+
+# ---------------------------------------------------------------------------------------------
+# Reference model: MurmurHash3 x86_32 over little-endian 32-bit words (flow.h's documented hash)
+
+M32 = 0xFFFFFFFF
+
+
+def rotl(x, r):
+    return ((x << r) | (x >> (32 - r))) & M32
+
+
+def murmur_mix(h, k):
+    k = (k * 0xCC9E2D51) & M32
+    k = rotl(k, 15)
+    k = (k * 0x1B873593) & M32
+    h ^= k
+    h = rotl(h, 13)
+    return (h * 5 + 0xE6546B64) & M32
+
+
+def murmur_final(h, n):
+    h ^= n
+    h ^= h >> 16
+    h = (h * 0x85EBCA6B) & M32
+    h ^= h >> 13
+    h = (h * 0xC2B2AE35) & M32
+    h ^= h >> 16
+    return h
+
+
+def words(addr_bytes):
+    return list(struct.unpack("<%dI" % (len(addr_bytes) // 4), addr_bytes))
+
+
+def addr_bytes(fam, a):
+    return ipaddress.ip_address(a).packed
+
+
+def flow_hash(fam, src, dst, sport, dport, proto):
+    h = SEED
+    for w in words(addr_bytes(fam, src)) + words(addr_bytes(fam, dst)):
+        h = murmur_mix(h, w)
+    ports = struct.unpack("<I", struct.pack(">HH", sport, dport))[0]
+    h = murmur_mix(h, ports)
+    h = murmur_mix(h, proto)
+    return murmur_final(h, 16 if fam == 4 else 40)
+
+
+def src_hash(fam, src):
+    h = SEED
+    for w in words(addr_bytes(fam, src)):
+        h = murmur_mix(h, w)
+    return murmur_final(h, 4 if fam == 4 else 16)
+
+
+def ring_slot(h):
+    return (h * RING) >> 32
+
+
+# connection table model: flow tuple -> (backend id, generation)
+conns = {}
+
+
+def choose(vip_id, fam, src, dst, sport, dport, proto, syn=False, fragment=False, insert=True):
+    """Backend for a packet and whether a new entry is made; returns (id, hash, counters)."""
+    flags = VIPS[vip_id][4]
+    if fragment:
+        sport = dport = 0
+    h = src_hash(fam, src) if flags & F_SRC_HASH else flow_hash(fam, src, dst, sport, dport, proto)
+    counters = {}
+    key = (fam, src, dst, sport, dport, proto)
+    if not fragment and not syn:
+        entry = conns.get(key)
+        if entry is None:
+            counters["conn_miss"] = 1
+        else:
+            bid, gen = entry
+            if backend_gen[bid] == gen and backend_state[bid] != DOWN:
+                counters["conn_hit"] = 1
+                return bid, h, counters, False
+            counters["conn_stale"] = 1
+    bid = ring_of(vip_id)[ring_slot(h)]
+    if bid == 0xFFFFFFFF or backend_state[bid] != UP:
+        return None, h, counters, False
+    new = False
+    if not fragment and insert:
+        conns[key] = (bid, backend_gen[bid])
+        new = True
+    return bid, h, counters, new
+
+
+# ---------------------------------------------------------------------------------------------
+# Expected outputs, from the RFCs
+
+
+def outer_src4(h):
+    base = int(ipaddress.IPv4Address(SRC4))
+    return str(ipaddress.IPv4Address((base & ~SRC4_MASK & M32) | (h & SRC4_MASK)))
+
+
+def outer_src6(h):
+    base = int(ipaddress.IPv6Address(SRC6))
+    last = base & M32
+    return str(ipaddress.IPv6Address((base & ~M32) | ((last & ~SRC6_MASK & M32) | (h & SRC6_MASK))))
+
+
+def l2_for(bid, vlan=None):
+    eth = Ether(dst=BACKENDS[bid][2], src=NODE_MAC)
+    return eth / Dot1Q(vlan=vlan) if vlan is not None else eth
+
+
+def encap(inner_l3, bid, h, vlan=None):
+    """RFC 2003 / 2473 / 4213 outer header in front of the inner IP packet (bytes)."""
+    fam = BACKENDS[bid][0]
+    inner_is_v4 = inner_l3[0] >> 4 == 4
+    tos = inner_l3[1] if inner_is_v4 else ((inner_l3[0] & 0x0F) << 4) | (inner_l3[1] >> 4)
+    if fam == 4:
+        df = (not inner_is_v4) or bool(inner_l3[6] & 0x40)
+        outer = IP(version=4, ihl=5, tos=tos, id=0, flags="DF" if df else 0, frag=0,
+                   ttl=OUTER_TTL, proto=4 if inner_is_v4 else 41, src=outer_src4(h),
+                   dst=BACKENDS[bid][1])
+    else:
+        outer = IPv6(tc=tos, fl=h & 0xFFFFF, nh=4 if inner_is_v4 else 41, hlim=OUTER_TTL,
+                     src=outer_src6(h), dst=BACKENDS[bid][1])
+    return bytes(l2_for(bid, vlan) / outer / Raw(inner_l3))
+
+
+CASES = []
+
+
+def l3_of(frame):
+    """The IP packet inside an Ethernet (+802.1Q) frame, without Ethernet padding."""
+    pkt = Ether(frame)
+    ip = pkt[IP] if IP in pkt else pkt[IPv6]
+    raw = bytes(ip)
+    n = ip.len if IP in pkt else 40 + ip.plen
+    return raw[:n]
+
+
+def case(name, frame, verdict, out=None, counters=None, vip=None, backend=None, new_flow=False,
+         actions=(), xdp=True):
+    c = {"name": name, "in": bytes(frame), "verdict": verdict,
+         "out": bytes(out) if out is not None else bytes(frame),
+         "counters": dict(counters or {}), "vip": vip, "backend": backend,
+         "new_flow": new_flow, "actions": list(actions), "xdp": xdp}
+    c["counters"]["rx_packets"] = 1
+    CASES.append(c)
+
+
+def client_eth():
+    return Ether(dst=NODE_MAC, src=ROUTER_MAC)
+
+
+def forward_case(name, frame, vip_id, fam, src, dst, sport, dport, proto, syn=False,
+                 fragment=False, vlan=None, actions=()):
+    """A packet the fast path must forward: compute the backend, the output and counters."""
+    bid, h, counters, new = choose(vip_id, fam, src, dst, sport, dport, proto, syn=syn,
+                                   fragment=fragment)
+    frame = bytes(frame)
+    if bid is None:
+        counters["drops.NO_BACKEND"] = 1
+        case(name, frame, "DROP", counters=counters, vip=vip_id, actions=actions)
+        return None
+    if VIPS[vip_id][4] & F_L2DSR:
+        eth = Ether(frame)
+        eth.dst = BACKENDS[bid][2]
+        eth.src = NODE_MAC
+        out = bytes(eth)
+    else:
+        out = encap(l3_of(frame), bid, h, vlan=vlan)
+        # Ethernet padding after the IP packet stays where it was, behind the inner packet
+        pad = len(frame) - (14 + (4 if vlan is not None else 0)) - len(l3_of(frame))
+        out += frame[len(frame) - pad:] if pad > 0 else b""
+    counters["tx"] = 1
+    if fragment:
+        counters["fragments"] = 1
+    case(name, frame, "TX", out=out, counters=counters, vip=vip_id, backend=bid, new_flow=new,
+         actions=actions)
+    return bid
+
+
+def v4(src, dst, **kw):
+    return IP(src=src, dst=dst, id=0x1234, **kw)
+
+
+# ---- forwarding, every mode and family -------------------------------------------------------
+
+VIP0 = VIPS[0][1]
+f_syn = client_eth() / v4(CLIENT4, VIP0, flags="DF", ttl=57, tos=0x28) / TCP(sport=40000, dport=80, flags="S", seq=1000)
+forward_case("v4_tcp_syn_ipip", f_syn, 0, 4, CLIENT4, VIP0, 40000, 80, TCP_P, syn=True)
+f_ack = client_eth() / v4(CLIENT4, VIP0, flags="DF", ttl=57) / TCP(sport=40000, dport=80, flags="A", seq=1001, ack=5000) / Raw(b"GET / HTTP/1.1\r\n\r\n")
+owner_40000 = forward_case("v4_tcp_established_conn_hit", f_ack, 0, 4, CLIENT4, VIP0, 40000, 80, TCP_P)
+f_mid = client_eth() / v4(CLIENT4, VIP0) / TCP(sport=40001, dport=80, flags="A")
+forward_case("v4_tcp_midflow_miss_no_df", f_mid, 0, 4, CLIENT4, VIP0, 40001, 80, TCP_P)
+f_pad = client_eth() / v4(CLIENT4, VIP0, flags="DF") / TCP(sport=40002, dport=80, flags="S")
+f_pad = bytes(f_pad) + b"\x00" * (60 - len(bytes(f_pad)))  # minimum Ethernet frame, padded
+forward_case("v4_tcp_syn_ethernet_padding", f_pad, 0, 4, CLIENT4, VIP0, 40002, 80, TCP_P, syn=True)
+f_opt = client_eth() / v4(CLIENT4, VIP0, flags="DF", options=b"\x01\x01\x01\x00") / TCP(sport=40003, dport=80, flags="S")
+forward_case("v4_options_ihl6_ipip", f_opt, 0, 4, CLIENT4, VIP0, 40003, 80, TCP_P, syn=True)
+f_vlan = Ether(dst=NODE_MAC, src=ROUTER_MAC) / Dot1Q(vlan=100, prio=3) / v4(CLIENT4, VIP0, flags="DF") / TCP(sport=40004, dport=80, flags="S")
+forward_case("v4_vlan_tagged_ipip_keeps_tag", f_vlan, 0, 4, CLIENT4, VIP0, 40004, 80, TCP_P, syn=True, vlan=100)
+# the VLAN case: scapy's Dot1Q(vlan=100) has prio 0; the output keeps the input's whole TCI
+CASES[-1]["out"] = CASES[-1]["out"][:14] + bytes(f_vlan)[14:16] + CASES[-1]["out"][16:]
+
+VIP1 = VIPS[1][1]
+f6 = client_eth() / IPv6(src=CLIENT6, dst=VIP1, tc=0xb8, fl=0x12345, hlim=50) / TCP(sport=50000, dport=443, flags="S")
+forward_case("v6_tcp_syn_ip6ip6", f6, 1, 6, CLIENT6, VIP1, 50000, 443, TCP_P, syn=True)
+f6a = client_eth() / IPv6(src=CLIENT6, dst=VIP1) / TCP(sport=50000, dport=443, flags="PA") / Raw(b"x" * 100)
+owner_50000 = forward_case("v6_tcp_established_conn_hit", f6a, 1, 6, CLIENT6, VIP1, 50000, 443, TCP_P)
+
+VIP2 = VIPS[2][1]
+fu = client_eth() / v4(CLIENT4, VIP2, flags="DF") / UDP(sport=5353, dport=4433) / Raw(b"quic-ish")
+forward_case("v4_udp_allports_4in6", fu, 2, 4, CLIENT4, VIP2, 5353, 4433, UDP_P)
+forward_case("v4_udp_allports_4in6_hit", fu, 2, 4, CLIENT4, VIP2, 5353, 4433, UDP_P)
+
+VIP6 = VIPS[6][1]
+fu6 = client_eth() / IPv6(src=CLIENT6, dst=VIP6) / UDP(sport=5300, dport=53) / Raw(b"\x12\x34query")
+forward_case("v6_udp_6in4", fu6, 6, 6, CLIENT6, VIP6, 5300, 53, UDP_P)
+
+VIP3 = VIPS[3][1]
+fl2 = client_eth() / v4(CLIENT4, VIP3, flags="DF") / TCP(sport=41000, dport=8080, flags="S")
+forward_case("v4_l2dsr_mac_rewrite", fl2, 3, 4, CLIENT4, VIP3, 41000, 8080, TCP_P, syn=True)
+VIP4 = VIPS[4][1]
+fl26 = client_eth() / IPv6(src=CLIENT6, dst=VIP4) / TCP(sport=41001, dport=80, flags="S")
+forward_case("v6_l2dsr_mac_rewrite", fl26, 4, 6, CLIENT6, VIP4, 41001, 80, TCP_P, syn=True)
+
+VIP5 = VIPS[5][1]
+for sp in (42000, 42001, 42002):
+    fs = client_eth() / v4(CLIENT4, VIP5) / TCP(sport=sp, dport=80, flags="S")
+    forward_case("v4_source_hash_port_%d" % sp, fs, 5, 4, CLIENT4, VIP5, sp, 80, TCP_P, syn=True)
+assert len({c["backend"] for c in CASES[-3:]}) == 1, "source hashing must pick one backend"
+
+VIP7 = VIPS[7][1]
+fnb = client_eth() / v4(CLIENT4, VIP7) / TCP(sport=43000, dport=80, flags="S")
+forward_case("v4_vip_without_backends_dropped", fnb, 7, 4, CLIENT4, VIP7, 43000, 80, TCP_P, syn=True)
+
+# ---- ICMP --------------------------------------------------------------------------------------
+
+echo = client_eth() / IP(src=CLIENT4, dst=VIP0, ttl=60, id=7) / ICMP(type=8, id=0x77, seq=3) / Raw(b"ping-payload")
+reply = Ether(dst=ROUTER_MAC, src=NODE_MAC) / IP(src=VIP0, dst=CLIENT4, ttl=64, id=7) / ICMP(type=0, id=0x77, seq=3) / Raw(b"ping-payload")
+case("v4_icmp_echo_answered", echo, "TX", out=reply, counters={"icmp_echo_replied": 1, "tx": 1})
+echo6 = client_eth() / IPv6(src=CLIENT6, dst=VIP1, hlim=60) / ICMPv6EchoRequest(id=0x66, seq=9, data=b"ping6")
+from scapy.all import ICMPv6EchoReply  # noqa: E402
+reply6 = Ether(dst=ROUTER_MAC, src=NODE_MAC) / IPv6(src=VIP1, dst=CLIENT6, hlim=64) / ICMPv6EchoReply(id=0x66, seq=9, data=b"ping6")
+case("v6_icmpv6_echo_answered", echo6, "TX", out=reply6, counters={"icmp_echo_replied": 1, "tx": 1})
+
+# Frag-needed from a router on the path, about the backend's reply VIP:80 -> client:40000.
+quoted = IP(src=VIP0, dst=CLIENT4, flags="DF", ttl=63) / TCP(sport=80, dport=40000, flags="A", seq=5000)
+fneed = client_eth() / IP(src="198.51.100.1", dst=VIP0, id=9) / ICMP(type=3, code=4, nexthopmtu=1400) / Raw(bytes(quoted)[:28])
+bid, h, cnt, _ = choose(0, 4, CLIENT4, VIP0, 40000, 80, TCP_P, insert=False)
+assert bid == owner_40000
+cnt.update({"icmp_too_big_fwd": 1, "tx": 1})
+case("v4_icmp_frag_needed_to_flow_owner", fneed, "TX", out=encap(l3_of(bytes(fneed)), bid, h),
+     counters=cnt, vip=0, backend=bid)
+quoted6 = IPv6(src=VIP1, dst=CLIENT6) / TCP(sport=443, dport=50000, flags="A")
+ptb = client_eth() / IPv6(src="2001:db8:ffff::1", dst=VIP1) / ICMPv6PacketTooBig(mtu=1280) / Raw(bytes(quoted6))
+bid, h, cnt, _ = choose(1, 6, CLIENT6, VIP1, 50000, 443, TCP_P, insert=False)
+assert bid == owner_50000
+cnt.update({"icmp_too_big_fwd": 1, "tx": 1})
+case("v6_icmpv6_packet_too_big_to_flow_owner", ptb, "TX", out=encap(l3_of(bytes(ptb)), bid, h),
+     counters=cnt, vip=1, backend=bid)
+bad_quote = client_eth() / IP(src="198.51.100.1", dst=VIP0) / ICMP(type=3, code=4) / Raw(bytes(quoted)[:10])
+case("v4_icmp_frag_needed_truncated_quote_dropped", bad_quote, "DROP", counters={"drops.BAD_ICMP": 1})
+other_icmp = client_eth() / IP(src=CLIENT4, dst=VIP0) / ICMP(type=0, id=1, seq=1)
+case("v4_icmp_echo_reply_to_vip_passed", other_icmp, "PASS", counters={"pass_other": 1})
+
+# ---- fragments: every fragment of a datagram to one backend (3-tuple), no entries ------------
+
+payload = bytes(UDP(sport=6000, dport=7000) / Raw(b"A" * 64))
+frag1 = client_eth() / IP(src=CLIENT4, dst=VIP2, id=0x4242, flags="MF", frag=0, proto=17) / Raw(payload[:40])
+frag2 = client_eth() / IP(src=CLIENT4, dst=VIP2, id=0x4242, flags=0, frag=5, proto=17) / Raw(payload[40:])
+b1 = forward_case("v4_first_fragment_3tuple", frag1, 2, 4, CLIENT4, VIP2, 6000, 7000, UDP_P, fragment=True)
+b2 = forward_case("v4_later_fragment_same_backend", frag2, 2, 4, CLIENT4, VIP2, 0, 0, UDP_P, fragment=True)
+assert b1 == b2
+tfrag = client_eth() / IP(src=CLIENT4, dst=VIP0, id=0x99, flags="MF", frag=0, proto=6) / Raw(bytes(TCP(sport=40009, dport=80))[:16])
+forward_case("v4_fragment_to_port_vip_via_alias", tfrag, 0, 4, CLIENT4, VIP0, 0, 0, TCP_P, fragment=True)
+f6frag = client_eth() / IPv6(src=CLIENT6, dst=VIP1) / IPv6ExtHdrFragment(id=0x777, offset=0, m=1, nh=6) / Raw(bytes(TCP(sport=50001, dport=443))[:16])
+forward_case("v6_fragment_header_3tuple", f6frag, 1, 6, CLIENT6, VIP1, 0, 0, TCP_P, fragment=True)
+f6dst = client_eth() / IPv6(src=CLIENT6, dst=VIP1) / IPv6ExtHdrDestOpt() / TCP(sport=50002, dport=443, flags="S")
+forward_case("v6_destination_options_then_tcp", f6dst, 1, 6, CLIENT6, VIP1, 50002, 443, TCP_P, syn=True)
+
+# ---- not ours: to the kernel untouched -------------------------------------------------------
+
+case("non_vip_tcp_passed", client_eth() / v4(CLIENT4, "198.51.100.99") / TCP(sport=1, dport=22), "PASS",
+     counters={"pass_non_vip": 1})
+case("non_vip_v6_passed", client_eth() / IPv6(src=CLIENT6, dst="2001:db8:c::1") / TCP(sport=1, dport=179), "PASS",
+     counters={"pass_non_vip": 1})
+case("arp_passed", Ether(dst="ff:ff:ff:ff:ff:ff", src=ROUTER_MAC) / ARP(pdst=VIP0), "PASS",
+     counters={"pass_non_vip": 1})
+case("vip_address_other_port_passed", client_eth() / v4(CLIENT4, VIP0) / TCP(sport=1, dport=22), "PASS",
+     counters={"pass_other": 1})
+case("vip_address_other_protocol_passed", client_eth() / v4(CLIENT4, VIP0) / UDP(sport=1, dport=80), "PASS",
+     counters={"pass_other": 1})
+
+# ---- backend state changes: drain, down, slot reuse ------------------------------------------
+
+# Drain the owner of client:40000: its established flow stays, new flows go elsewhere.
+drained = owner_40000
+backend_state[drained] = DRAINING
+ring_members[0] = [b for b in VIPS[0][5] if b != drained]
+act = [("state", drained, DRAINING), ("ring", 0, ring_members[0])]
+b = forward_case("drained_backend_keeps_established_flow", f_ack, 0, 4, CLIENT4, VIP0, 40000, 80, TCP_P, actions=act)
+assert b == drained
+for sp in range(44000, 44004):
+    fnew = client_eth() / v4(CLIENT4, VIP0) / TCP(sport=sp, dport=80, flags="S")
+    b = forward_case("drained_backend_gets_no_new_flow_%d" % sp, fnew, 0, 4, CLIENT4, VIP0, sp, 80, TCP_P, syn=True)
+    assert b != drained
+# Down: the same established flow is re-hashed at once (stale entry).
+backend_state[drained] = DOWN
+act = [("state", drained, DOWN)]
+b = forward_case("down_backend_flow_rehashed", f_ack, 0, 4, CLIENT4, VIP0, 40000, 80, TCP_P, actions=act)
+assert b != drained
+# Back up and in the ring again; the flow stays where it moved to (its new entry is valid).
+backend_state[drained] = UP
+ring_members[0] = list(VIPS[0][5])
+act = [("state", drained, UP), ("ring", 0, ring_members[0])]
+b2 = forward_case("recovered_backend_does_not_steal_flows", f_ack, 0, 4, CLIENT4, VIP0, 40000, 80, TCP_P, actions=act)
+assert b2 == b
+# Slot reuse: the slot of the flow's current backend gets a new occupant (generation + 1).
+backend_gen[b] += 1
+act = [("gen", b, backend_gen[b])]
+forward_case("reused_backend_slot_entry_stale", f_ack, 0, 4, CLIENT4, VIP0, 40000, 80, TCP_P, actions=act)
+
+# ---- malformed input: counted by reason; dropped when for a VIP, else passed -----------------
+
+
+def raw_ip4(hdr_overrides, payload=b"", dst=VIP0):
+    ip = IP(src=CLIENT4, dst=dst, proto=6, **hdr_overrides) / Raw(payload)
+    return bytes(client_eth() / ip)
+
+
+tcp_hdr = bytes(TCP(sport=45000, dport=80, flags="S"))
+case("trunc_ethernet_passed", bytes(client_eth())[:10], "PASS", counters={"pass_malformed.TRUNC_L2": 1}, xdp=False)
+case("trunc_vlan_passed", bytes(Ether(dst=NODE_MAC, src=ROUTER_MAC, type=0x8100)) + b"\x00", "PASS",
+     counters={"pass_malformed.TRUNC_L2": 1})
+case("trunc_ipv4_header_passed", bytes(client_eth() / v4(CLIENT4, VIP0) / TCP())[:14 + 12], "PASS",
+     counters={"pass_malformed.TRUNC_L3": 1})
+case("ipv4_ihl_4_to_vip_dropped", raw_ip4({"ihl": 4}, tcp_hdr), "DROP", counters={"drops.BAD_IHL": 1})
+case("ipv4_ihl_15_beyond_packet_dropped", raw_ip4({"ihl": 15}, b""), "DROP", counters={"drops.BAD_IHL": 1})
+case("ipv4_total_length_beyond_frame_dropped", raw_ip4({"len": 200}, tcp_hdr), "DROP", counters={"drops.BAD_IP_LEN": 1})
+case("ipv4_total_length_below_ihl_dropped", raw_ip4({"len": 12}, tcp_hdr), "DROP", counters={"drops.BAD_IP_LEN": 1})
+case("ipv4_version_6_in_ipv4_frame_dropped", raw_ip4({"version": 6}, tcp_hdr), "DROP", counters={"drops.BAD_IHL": 1})
+case("ipv4_bad_to_non_vip_passed", raw_ip4({"ihl": 4}, tcp_hdr, dst="198.51.100.99"), "PASS",
+     counters={"pass_malformed.BAD_IHL": 1})
+case("tcp_truncated_dropped", raw_ip4({}, tcp_hdr[:10]), "DROP", counters={"drops.TRUNC_L4": 1})
+bad_doff = bytearray(tcp_hdr); bad_doff[12] = 4 << 4
+case("tcp_data_offset_4_dropped", raw_ip4({}, bytes(bad_doff)), "DROP", counters={"drops.BAD_TCP_DOFF": 1})
+big_doff = bytearray(tcp_hdr); big_doff[12] = 15 << 4
+case("tcp_data_offset_beyond_packet_dropped", raw_ip4({}, bytes(big_doff)), "DROP", counters={"drops.BAD_TCP_DOFF": 1})
+case("tcp_truncated_to_non_vip_passed", raw_ip4({}, tcp_hdr[:10], dst="198.51.100.99"), "PASS",
+     counters={"pass_non_vip": 1})  # not a VIP: the transport header is never looked at
+udp0 = bytearray(bytes(UDP(sport=1, dport=53))); udp0[4:6] = b"\x00\x00"
+case("udp_length_zero_dropped", bytes(client_eth() / IP(src=CLIENT4, dst=VIP2, proto=17) / Raw(bytes(udp0))),
+     "DROP", counters={"drops.BAD_UDP_LEN": 1})
+udpbig = bytearray(bytes(UDP(sport=1, dport=53) / Raw(b"abcd"))); udpbig[4:6] = struct.pack(">H", 100)
+case("udp_length_beyond_ip_dropped", bytes(client_eth() / IP(src=CLIENT4, dst=VIP2, proto=17) / Raw(bytes(udpbig))),
+     "DROP", counters={"drops.BAD_UDP_LEN": 1})
+case("udp_truncated_dropped", bytes(client_eth() / IP(src=CLIENT4, dst=VIP2, proto=17) / Raw(b"\x00\x01\x00")),
+     "DROP", counters={"drops.TRUNC_L4": 1})
+case("trunc_ipv6_header_passed", bytes(client_eth() / IPv6(src=CLIENT6, dst=VIP1) / TCP())[:14 + 30], "PASS",
+     counters={"pass_malformed.TRUNC_L3": 1})
+ext_chain = IPv6ExtHdrDestOpt() / IPv6ExtHdrDestOpt() / IPv6ExtHdrDestOpt() / IPv6ExtHdrDestOpt() / IPv6ExtHdrDestOpt()
+case("ipv6_extension_chain_over_limit_dropped", client_eth() / IPv6(src=CLIENT6, dst=VIP1) / ext_chain / TCP(sport=1, dport=443),
+     "DROP", counters={"drops.IPV6_EXT_LIMIT": 1})
+p6 = bytearray(bytes(client_eth() / IPv6(src=CLIENT6, dst=VIP1) / TCP(sport=1, dport=443))); p6[14 + 4:14 + 6] = b"\x00\x00"
+case("ipv6_payload_length_zero_dropped", bytes(p6), "DROP", counters={"drops.BAD_IP_LEN": 1})
+p6 = bytearray(bytes(client_eth() / IPv6(src=CLIENT6, dst=VIP1) / TCP(sport=1, dport=443))); p6[14 + 4:14 + 6] = struct.pack(">H", 500)
+case("ipv6_payload_length_beyond_frame_dropped", bytes(p6), "DROP", counters={"drops.BAD_IP_LEN": 1})
+case("ipv6_tcp_truncated_dropped", bytes(client_eth() / IPv6(src=CLIENT6, dst=VIP1, nh=6) / Raw(b"\x01\x02\x03")),
+     "DROP", counters={"drops.TRUNC_L4": 1})
+
+# The transport header of non-VIP traffic is never parsed only if the address filter says "no":
+# make sure the non-VIP addresses above do not share a filter bit with a VIP address.
+
+
+def filter_bit(fam, a):
+    w = words(addr_bytes(fam, a))
+    fold = w[0]
+    for x in w[1:]:
+        fold ^= x
+    return ((fold * 0x9E3779B1) & M32) >> 20
+
+
+VIP_BITS = {filter_bit(v[0], v[1]) for v in VIPS.values()}
+assert filter_bit(4, "198.51.100.99") not in VIP_BITS
+assert filter_bit(6, "2001:db8:c::1") not in VIP_BITS
+
+# ---------------------------------------------------------------------------------------------
+# C header
+
+GLOBAL_FIELDS = ["rx_packets", "pass_non_vip", "pass_other", "tx", "redirect", "conn_hit",
+                 "conn_miss", "conn_stale", "conn_insert_failed", "icmp_echo_replied",
+                 "icmp_too_big_fwd", "fragments"]
+REASONS = ["TRUNC_L2", "TRUNC_L3", "BAD_IHL", "BAD_IP_LEN", "IPV6_EXT_LIMIT", "TRUNC_L4",
+           "BAD_TCP_DOFF", "BAD_UDP_LEN", "NO_BACKEND", "ENCAP_FAILED", "BAD_ICMP", "FAMILY"]
+
+
+def c_bytes(b):
+    return "{" + ",".join("0x%02x" % x for x in b) + "}" if b else "{0}"
+
+
+def c_mac(m):
+    return "{" + ",".join("0x" + x for x in m.split(":")) + "}"
+
+
+def c_addr(fam, a):
+    return c_bytes(ipaddress.ip_address(a).packed.ljust(16, b"\0"))
+
+
+def main(path):
+    for c in CASES:
+        for k in c["counters"]:
+            base = k.split(".")[0]
+            assert base in GLOBAL_FIELDS + ["drops", "pass_malformed"], k
+            if "." in k:
+                assert k.split(".")[1] in REASONS, k
+    out = []
+    w = out.append
+    w("/* Generated by tests/xdp/fixtures.py: do not edit. */")
+    w("#define FX_SEED 0x%08xu" % SEED)
+    w("#define FX_RING %d" % RING)
+    w("#define FX_UDP_IDLE %d" % UDP_IDLE)
+    w("#define FX_TCP_IDLE %d" % TCP_IDLE)
+    w("static const unsigned char fx_node_mac[6] = %s;" % c_mac(NODE_MAC))
+    w("static const unsigned char fx_src4[16] = %s;" % c_addr(4, SRC4))
+    w("static const unsigned char fx_src6[16] = %s;" % c_addr(6, SRC6))
+    w("#define FX_SRC4_MASK 0x%08xu" % SRC4_MASK)
+    w("#define FX_SRC6_MASK 0x%08xu" % SRC6_MASK)
+    w("static const struct fx_backend fx_backends[] = {")
+    for i, (fam, a, mac) in sorted(BACKENDS.items()):
+        w("\t{%d, %d, %s, %s}," % (i, fam, c_addr(fam, a), c_mac(mac)))
+    w("};")
+    for i, v in sorted(VIPS.items()):
+        w("static const unsigned fx_vip%d_members[] = {%s};" % (i, ",".join(map(str, v[5])) or "0"))
+    w("static const struct fx_vip fx_vips[] = {")
+    for i, (fam, a, proto, port, flags, members) in sorted(VIPS.items()):
+        w("\t{%d, %d, %s, %d, %d, %d, fx_vip%d_members, %d}," % (i, fam, c_addr(fam, a), proto, port,
+                                                           flags, i, len(members)))
+    w("};")
+    for n, c in enumerate(CASES):
+        w("static const unsigned char fx_in_%d[] = %s;" % (n, c_bytes(c["in"])))
+        w("static const unsigned char fx_out_%d[] = %s;" % (n, c_bytes(c["out"])))
+        acts = []
+        for a in c["actions"]:
+            if a[0] == "ring":
+                acts.append("{FX_ACT_RING, %d, 0, {%s}, %d}" % (a[1], ",".join(map(str, a[2])), len(a[2])))
+            elif a[0] == "state":
+                acts.append("{FX_ACT_STATE, %d, %d, {0}, 0}" % (a[1], a[2]))
+            elif a[0] == "gen":
+                acts.append("{FX_ACT_GEN, %d, %d, {0}, 0}" % (a[1], a[2]))
+        w("static const struct fx_action fx_act_%d[] = {%s};" % (n, ",".join(acts) or "{0}"))
+        cnts = []
+        for k, v in sorted(c["counters"].items()):
+            if "." in k:
+                arr, reason = k.split(".")
+                cnts.append('{"%s", offsetof(struct lb_global_stats, %s[LB_DROP_%s]), %d}' % (k, arr, reason, v))
+            else:
+                cnts.append('{"%s", offsetof(struct lb_global_stats, %s), %d}' % (k, k, v))
+        w("static const struct fx_counter fx_cnt_%d[] = {%s};" % (n, ",".join(cnts)))
+    w("static const struct fx_case fx_cases[] = {")
+    for n, c in enumerate(CASES):
+        w('\t{"%s", fx_in_%d, %d, LB_%s, fx_out_%d, %d, fx_cnt_%d, %d, %d, %d, %d, %d, fx_act_%d, %d, %d},' % (
+            c["name"], n, len(c["in"]), c["verdict"], n, len(c["out"]), n, len(c["counters"]),
+            -1 if c["vip"] is None else c["vip"], -1 if c["backend"] is None else c["backend"],
+            1 if c["new_flow"] else 0, n, n, len(c["actions"]), 1 if c["xdp"] else 0))
+    w("};")
+    with open(path, "w") as f:
+        f.write("\n".join(out) + "\n")
+    print("fixtures.py: %d cases -> %s" % (len(CASES), path))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])

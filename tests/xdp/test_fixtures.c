@@ -1,0 +1,378 @@
+// SPDX-License-Identifier: MIT
+/*
+ * test_fixtures.c - every fixture of tests/xdp/fixtures.py through the XDP program
+ * (BPF_PROG_TEST_RUN) and through the userspace runner of the same packet core: the verdict, the
+ * whole output frame byte for byte, and the exact change of every global counter, per VIP and per
+ * backend counters for forwarded packets. Both runners must match the expectation, so they match
+ * each other (parity). Cases run in order: some change backend state or rings first.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <linux/bpf.h>
+
+#include "bpf/lb.skel.h"
+#include "control/lbtables.h"
+#include "dataplane/user/user_tables.h"
+
+struct fx_backend {
+	int id, family;
+	unsigned char addr[16], mac[6];
+};
+struct fx_vip {
+	int id, family;
+	unsigned char addr[16];
+	int proto, port, flags;
+	const unsigned *members;
+	int nmembers;
+};
+enum { FX_ACT_RING = 1, FX_ACT_STATE, FX_ACT_GEN };
+struct fx_action {
+	int kind, target, value;
+	unsigned members[8];
+	int nmembers;
+};
+struct fx_counter {
+	const char *name;
+	size_t offset;
+	unsigned long long delta;
+};
+struct fx_case {
+	const char *name;
+	const unsigned char *in;
+	unsigned in_len;
+	int verdict;
+	const unsigned char *out;
+	unsigned out_len;
+	const struct fx_counter *counters;
+	int ncounters;
+	int vip, backend, new_flow, index;
+	const struct fx_action *actions;
+	int nactions;
+	int xdp;
+};
+
+#include "tests/xdp/fixtures.h"
+
+#define NCASES (sizeof(fx_cases) / sizeof(fx_cases[0]))
+
+static struct {
+	struct lb *skel;
+	struct lbt *xdp;
+	struct lb_user_tables *user;
+	struct lb_backend backends[LB_MAX_BACKENDS];
+} env;
+
+static void fill_ring(uint32_t *ring, const unsigned *members, int n)
+{
+	for (int i = 0; i < FX_RING; i++)
+		ring[i] = n ? members[i % n] : LB_NO_BACKEND;
+}
+
+static int both(int (*apply)(struct lbt *t, void *arg), void *arg)
+{
+	int rc = apply(env.xdp, arg);
+
+	return rc ? rc : apply(&env.user->base, arg);
+}
+
+static int apply_topology(struct lbt *t, void *arg)
+{
+	struct lb_node_cfg node = {
+		.hash_seed = FX_SEED,
+		.src4_host_mask = FX_SRC4_MASK,
+		.src6_host_mask = FX_SRC6_MASK,
+		.udp_idle_sec = FX_UDP_IDLE,
+		.tcp_idle_sec = FX_TCP_IDLE,
+	};
+	struct lbt_vip vips[sizeof(fx_vips) / sizeof(fx_vips[0])];
+	uint32_t ring[FX_RING];
+	int rc;
+
+	memcpy(node.node_mac, fx_node_mac, 6);
+	memcpy(node.src4.b, fx_src4, 16);
+	memcpy(node.src6.b, fx_src6, 16);
+	rc = t->ops->set_node(t, &node);
+	for (size_t i = 0; i < sizeof(fx_backends) / sizeof(fx_backends[0]) && !rc; i++)
+		rc = t->ops->set_backend(t, fx_backends[i].id, &env.backends[fx_backends[i].id]);
+	for (size_t i = 0; i < sizeof(fx_vips) / sizeof(fx_vips[0]); i++) {
+		const struct fx_vip *v = &fx_vips[i];
+
+		memset(&vips[i], 0, sizeof(vips[i]));
+		memcpy(vips[i].key.addr.b, v->addr, 16);
+		vips[i].key.family = v->family;
+		vips[i].key.proto = v->proto;
+		vips[i].key.port = lb_htons(v->port);
+		vips[i].meta = (struct lb_vip_meta){
+			.vip_id = v->id, .flags = v->flags, .ring_size = FX_RING, .generation = 1};
+		fill_ring(ring, v->members, v->nmembers);
+		if (!rc)
+			rc = t->ops->set_ring(t, v->id, ring, FX_RING);
+	}
+	return rc ? rc : lbt_install_vips(t, vips, sizeof(vips) / sizeof(vips[0]));
+}
+
+static int apply_action(struct lbt *t, void *arg)
+{
+	const struct fx_action *a = arg;
+	uint32_t ring[FX_RING];
+
+	switch (a->kind) {
+	case FX_ACT_RING:
+		fill_ring(ring, a->members, a->nmembers);
+		return t->ops->set_ring(t, a->target, ring, FX_RING);
+	case FX_ACT_STATE:
+	case FX_ACT_GEN:
+		return t->ops->set_backend(t, a->target, &env.backends[a->target]);
+	}
+	return -EINVAL;
+}
+
+static int group_setup(void **state)
+{
+	int rc;
+
+	env.skel = lb__open();
+	if (!env.skel)
+		return -1;
+	int template_fd = lbt_bpf_prepare_rings(env.skel->maps.rings, FX_RING);
+
+	if (template_fd < 0)
+		return -1;
+	bpf_map__set_max_entries(env.skel->maps.conns, 4096);
+	rc = lb__load(env.skel);
+	close(template_fd);
+	if (rc) {
+		fprintf(stderr, "loading lb.bpf.o failed: %d (root, bpffs, BTF?)\n", rc);
+		return -1;
+	}
+	struct lbt_bpf_fds fds = {
+		.node_cfg = bpf_map__fd(env.skel->maps.node_cfg),
+		.vip_filter = bpf_map__fd(env.skel->maps.vip_filter),
+		.vips = bpf_map__fd(env.skel->maps.vips),
+		.rings = bpf_map__fd(env.skel->maps.rings),
+		.backends = bpf_map__fd(env.skel->maps.backends),
+		.conns = bpf_map__fd(env.skel->maps.conns),
+		.global_stats = bpf_map__fd(env.skel->maps.global_stats),
+		.vip_stats = bpf_map__fd(env.skel->maps.vip_stats),
+		.backend_stats = bpf_map__fd(env.skel->maps.backend_stats),
+	};
+	env.xdp = lbt_bpf_new(&fds, FX_RING);
+	env.user = lb_user_tables_new(4096);
+	if (!env.xdp || !env.user)
+		return -1;
+	for (size_t i = 0; i < sizeof(fx_backends) / sizeof(fx_backends[0]); i++) {
+		struct lb_backend *be = &env.backends[fx_backends[i].id];
+
+		memcpy(be->addr.b, fx_backends[i].addr, 16);
+		memcpy(be->mac, fx_backends[i].mac, 6);
+		be->family = fx_backends[i].family;
+		be->state = LB_BACKEND_UP;
+		be->generation = 1;
+	}
+	rc = both(apply_topology, NULL);
+	if (rc)
+		fprintf(stderr, "writing the tables failed: %s\n", strerror(-rc));
+	return rc;
+}
+
+static int group_teardown(void **state)
+{
+	lbt_bpf_free(env.xdp);
+	lb_user_tables_free(env.user);
+	lb__destroy(env.skel);
+	return 0;
+}
+
+static const char *verdict_name(int v)
+{
+	static const char *names[] = {"PASS", "DROP", "TX", "REDIRECT"};
+	return v >= 0 && v < 4 ? names[v] : "?";
+}
+
+static int xdp_to_verdict(int act)
+{
+	switch (act) {
+	case XDP_PASS:
+		return LB_PASS;
+	case XDP_TX:
+		return LB_TX;
+	case XDP_REDIRECT:
+		return LB_REDIRECT;
+	default:
+		return LB_DROP;
+	}
+}
+
+static void hexdump_diff(const char *who, const unsigned char *got, size_t got_len,
+			 const unsigned char *want, size_t want_len)
+{
+	fprintf(stderr, "  %s output (%zu bytes) != expected (%zu bytes)\n", who, got_len, want_len);
+	for (size_t i = 0; i < (got_len > want_len ? got_len : want_len); i++) {
+		int g = i < got_len ? got[i] : -1, w = i < want_len ? want[i] : -1;
+		if (g != w)
+			fprintf(stderr, "    byte %zu: got %02x want %02x\n", i, g & 0xff, w & 0xff);
+	}
+}
+
+/* Compare every global counter's change with the expectation; name each difference. */
+static int check_counters(const char *who, const struct fx_case *c,
+			  const struct lb_global_stats *before, const struct lb_global_stats *after)
+{
+	const uint64_t *b = (const uint64_t *)before, *a = (const uint64_t *)after;
+	int bad = 0;
+
+	for (size_t w = 0; w < sizeof(*before) / 8; w++) {
+		uint64_t want = 0;
+		const char *name = NULL;
+
+		for (int i = 0; i < c->ncounters; i++)
+			if (c->counters[i].offset == w * 8) {
+				want = c->counters[i].delta;
+				name = c->counters[i].name;
+			}
+		if (a[w] - b[w] != want) {
+			fprintf(stderr, "  %s: counter at offset %zu (%s) changed by %llu, want %llu\n",
+				who, w * 8, name ? name : "unexpected", (unsigned long long)(a[w] - b[w]),
+				(unsigned long long)want);
+			bad = 1;
+		}
+	}
+	return bad;
+}
+
+static int check_flow_stats(const char *who, struct lbt *t, const struct fx_case *c,
+			    const struct lb_vip_stats *vb, const struct lb_backend_stats *bb)
+{
+	struct lb_vip_stats va;
+	struct lb_backend_stats ba;
+	int bad = 0;
+
+	if (c->vip < 0 || c->backend < 0)
+		return 0;
+	t->ops->read_vip_stats(t, c->vip, &va);
+	t->ops->read_backend_stats(t, c->backend, &ba);
+	if (va.packets - vb->packets != 1 || va.bytes - vb->bytes != c->in_len ||
+	    va.new_flows - vb->new_flows != (uint64_t)c->new_flow) {
+		fprintf(stderr, "  %s: VIP %d counters: +%llu packets +%llu bytes +%llu new\n", who,
+			c->vip, (unsigned long long)(va.packets - vb->packets),
+			(unsigned long long)(va.bytes - vb->bytes),
+			(unsigned long long)(va.new_flows - vb->new_flows));
+		bad = 1;
+	}
+	if (ba.packets - bb->packets != 1 || ba.bytes - bb->bytes != c->in_len ||
+	    ba.new_flows - bb->new_flows != (uint64_t)c->new_flow) {
+		fprintf(stderr, "  %s: backend %d counters: +%llu packets +%llu bytes +%llu new\n",
+			who, c->backend, (unsigned long long)(ba.packets - bb->packets),
+			(unsigned long long)(ba.bytes - bb->bytes),
+			(unsigned long long)(ba.new_flows - bb->new_flows));
+		bad = 1;
+	}
+	return bad;
+}
+
+/* Run one case through one runner; returns non-zero on any mismatch (after printing it). */
+static int run_one(const char *who, struct lbt *t, const struct fx_case *c,
+		   int (*run)(const struct fx_case *c, unsigned char *out, size_t *out_len))
+{
+	struct lb_global_stats before, after;
+	struct lb_vip_stats vb = {0};
+	struct lb_backend_stats bb = {0};
+	unsigned char out[1024];
+	size_t out_len = sizeof(out);
+	int verdict, bad = 0;
+
+	t->ops->read_global(t, &before);
+	if (c->vip >= 0 && c->backend >= 0) {
+		t->ops->read_vip_stats(t, c->vip, &vb);
+		t->ops->read_backend_stats(t, c->backend, &bb);
+	}
+	verdict = run(c, out, &out_len);
+	if (verdict < 0) {
+		fprintf(stderr, "  %s: run failed: %s\n", who, strerror(-verdict));
+		return 1;
+	}
+	if (verdict != c->verdict) {
+		fprintf(stderr, "  %s: verdict %s, want %s\n", who, verdict_name(verdict),
+			verdict_name(c->verdict));
+		bad = 1;
+	}
+	if (out_len != c->out_len || memcmp(out, c->out, out_len)) {
+		hexdump_diff(who, out, out_len, c->out, c->out_len);
+		bad = 1;
+	}
+	t->ops->read_global(t, &after);
+	bad |= check_counters(who, c, &before, &after);
+	bad |= check_flow_stats(who, t, c, &vb, &bb);
+	return bad;
+}
+
+static int run_xdp(const struct fx_case *c, unsigned char *out, size_t *out_len)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = c->in, .data_size_in = c->in_len,
+		    .data_out = out, .data_size_out = (__u32)*out_len, .repeat = 1);
+	int rc = bpf_prog_test_run_opts(bpf_program__fd(env.skel->progs.edgelb_xdp), &opts);
+
+	if (rc)
+		return -errno;
+	*out_len = opts.data_size_out;
+	return xdp_to_verdict((int)opts.retval);
+}
+
+static int run_user(const struct fx_case *c, unsigned char *out, size_t *out_len)
+{
+	static unsigned char buf[2048] __attribute__((aligned(64)));
+	struct lb_pkt pkt = {.data = buf + 258, .end = buf + 258 + c->in_len};
+	struct lb_result res;
+
+	memcpy(pkt.data, c->in, c->in_len);
+	lb_user_run(env.user, &pkt, buf, &res);
+	*out_len = (size_t)((unsigned char *)pkt.end - (unsigned char *)pkt.data);
+	memcpy(out, pkt.data, *out_len);
+	return res.verdict;
+}
+
+static void test_case(void **state)
+{
+	const struct fx_case *c = *state;
+	int bad = 0;
+
+	for (int i = 0; i < c->nactions; i++) {
+		const struct fx_action *a = &c->actions[i];
+
+		if (a->kind == FX_ACT_STATE)
+			env.backends[a->target].state = a->value;
+		if (a->kind == FX_ACT_GEN)
+			env.backends[a->target].generation = a->value;
+		assert_int_equal(both(apply_action, (void *)a), 0);
+	}
+	if (c->xdp)
+		bad |= run_one("xdp", env.xdp, c, run_xdp);
+	bad |= run_one("userspace", &env.user->base, c, run_user);
+	assert_int_equal(bad, 0);
+}
+
+int main(void)
+{
+	struct CMUnitTest *tests = calloc(NCASES, sizeof(*tests));
+
+	for (size_t i = 0; i < NCASES; i++) {
+		tests[i].name = fx_cases[i].name;
+		tests[i].test_func = test_case;
+		tests[i].initial_state = (void *)&fx_cases[i];
+	}
+	int failed = _cmocka_run_group_tests("xdp_fixtures", tests, NCASES, group_setup,
+					     group_teardown);
+	free(tests);
+	return failed;
+}

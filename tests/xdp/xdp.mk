@@ -1,0 +1,15 @@
+# tests/xdp: fixtures (generated from tests/xdp/fixtures.py) through XDP test-run and the
+# userspace runner.
+CORE_LIB_OBJS := $(BUILD)/control/lbtables.o $(BUILD)/control/lbtables_bpf.o \
+	$(BUILD)/dataplane/user/user_tables.o
+BPF_LIBS := $(shell pkg-config --libs libbpf 2>/dev/null || echo -lbpf -lelf -lz)
+
+$(BUILD)/tests/xdp/fixtures.h: tests/xdp/fixtures.py
+	@mkdir -p $(dir $@)
+	$(PYTHON) $< $@
+
+$(BUILD)/tests/xdp/test_fixtures: tests/xdp/test_fixtures.c $(BUILD)/tests/xdp/fixtures.h \
+		$(BUILD)/bpf/lb.skel.h $(CORE_LIB_OBJS)
+	$(CC) $(CFLAGS) -Wno-missing-field-initializers -o $@ $< $(CORE_LIB_OBJS) $(BPF_LIBS) -lcmocka
+
+UNIT_TESTS += $(BUILD)/tests/xdp/test_fixtures
