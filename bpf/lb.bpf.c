@@ -40,6 +40,7 @@ struct {
 struct ring {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, LB_RING_SIZE_DEF); /* edgelbd sets the node's ring size before load */
+	__uint(map_flags, BPF_F_MMAPABLE);     /* filled with one memcpy (lbtables_bpf.c) */
 	__type(key, __u32);
 	__type(value, __u32);
 };
