@@ -476,8 +476,9 @@ static void check_start(struct health_target *t)
 			return;
 		}
 	}
-	if (evloop_add_fd(hc->loop, t->fd, EPOLLOUT, socket_ready, t) < 0) {
-		check_fail_errno(t, "epoll", ENOMEM);
+	int err = evloop_add_fd(hc->loop, t->fd, EPOLLOUT, socket_ready, t);
+	if (err < 0) {
+		check_fail_errno(t, "epoll", -err);
 		return;
 	}
 	if (connect(t->fd, (struct sockaddr *)&t->addr, t->addr_len) == 0) {
@@ -783,7 +784,12 @@ static void http_receive(struct health_target *t)
 	const char *reason = NULL;
 
 	for (;;) {
-		if (response_grow(r) < 0) {
+		int err = response_grow(r);
+		if (err == -ENOMEM) {
+			check_fail_errno(t, "recv", ENOMEM);
+			return;
+		}
+		if (err < 0) {
 			/* buffer full at its cap: whatever was still missing will never fit */
 			check_finish(t, r->body_off ? "body mismatch" : "header too large");
 			return;
@@ -873,7 +879,7 @@ static void target_unlink(struct health_checker *hc, struct health_target *t)
 
 void health_remove(struct health_checker *hc, struct health_target *t)
 {
-	if (!hc || !t)
+	if (!hc || !t || t->hc != hc)
 		return;
 	probe_abort(t);
 	target_unlink(hc, t);

@@ -1,21 +1,19 @@
-# health.mk - the health checker (control/health.c) and its cmocka test. The test binary is
-# built with the sanitizers (address, undefined, leak), objects under $(BUILD)/health-san/ so
-# they never mix with the normal build's objects.
+# control/health.mk - the health checker and its unit test.
+# Programs that use the checker link $(HEALTH_OBJS) (it needs control/evloop.o as well).
+# The unit test is built with the sanitizers (address, undefined, leak) from its own objects
+# under $(BUILD)/health-san/, so that the plain objects stay linkable without them.
 
-HEALTH_SAN_DIR := $(BUILD)/health-san
-HEALTH_TEST    := $(BUILD)/tests/unit/test_health
+HEALTH_OBJS := $(BUILD)/control/health.o
 
+HEALTH_TEST := $(BUILD)/tests/unit/test_health
+HEALTH_TEST_OBJS := $(BUILD)/health-san/control/health.o $(BUILD)/health-san/control/evloop.o \
+	$(BUILD)/health-san/tests/unit/test_health.o
 UNIT_TESTS += $(HEALTH_TEST)
 
-$(HEALTH_SAN_DIR)/%.o: control/%.c control/health.h control/evloop.h
+$(HEALTH_TEST_OBJS): $(BUILD)/health-san/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(SAN) -c $< -o $@
+	$(CC) $(CFLAGS) $(SAN) -MMD -MP -c $< -o $@
 
-$(HEALTH_SAN_DIR)/test_health.o: tests/unit/test_health.c control/health.h control/evloop.h
+$(HEALTH_TEST): $(HEALTH_TEST_OBJS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(SAN) -c $< -o $@
-
-$(HEALTH_TEST): $(HEALTH_SAN_DIR)/test_health.o $(HEALTH_SAN_DIR)/health.o \
-		$(HEALTH_SAN_DIR)/evloop.o
-	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(SAN) $^ -o $@ -lcmocka -lpthread
+	$(CC) $(CFLAGS) $(SAN) $^ -lcmocka -o $@

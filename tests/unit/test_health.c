@@ -36,6 +36,7 @@ enum server_mode {
 	SRV_ACCEPT_CLOSE, /* TCP: accept, close */
 	SRV_HANG,         /* accept, never answer */
 	SRV_HTTP,         /* read the request, send srv->response, close */
+	SRV_HTTP_OPEN,    /* same, but keep the connection open: framing must end the read */
 	SRV_CLOSE_EARLY,  /* read the request, close without a word */
 	SRV_RESET,        /* read the request, close with RST */
 };
@@ -74,12 +75,14 @@ static void conn_close(struct server *s, struct conn *c, bool reset)
 static void server_answer(struct server *s, struct conn *c)
 {
 	switch (s->mode) {
-	case SRV_HTTP: {
+	case SRV_HTTP:
+	case SRV_HTTP_OPEN: {
 		size_t len = s->response_len ? s->response_len : strlen(s->response);
 		/* one write: a reply bigger than the socket buffer is cut, as a test may want */
 		ssize_t n = write(c->fd, s->response, len);
 		(void)n;
-		conn_close(s, c, false);
+		if (s->mode == SRV_HTTP)
+			conn_close(s, c, false);
 		break;
 	}
 	case SRV_CLOSE_EARLY:
@@ -282,8 +285,8 @@ static void spec_fast(struct health_spec *spec, enum health_type type, uint32_t 
 {
 	health_spec_init(spec);
 	spec->type = type;
-	spec->interval_ms = 20;
-	spec->timeout_ms = 15;
+	spec->interval_ms = 40;
+	spec->timeout_ms = 30; /* generous: a busy shared CPU must not turn a pass into a timeout */
 	spec->rise = rise;
 	spec->fall = fall;
 	spec->jitter_pct = 0;
@@ -386,8 +389,8 @@ static void test_tcp_refused_from_start_never_calls_back(void **state)
 	/* bound but not listening: the kernel answers SYN with RST */
 	assert_int_equal(server_open(&f->srv, f->loop, AF_INET, SRV_ACCEPT_CLOSE, false), 0);
 	spec_fast(&spec, HEALTH_TCP, 1, 1);
-	spec.interval_ms = 10;
-	spec.timeout_ms = 8;
+	spec.interval_ms = 20;
+	spec.timeout_ms = 15;
 	struct health_target *t = add_target(f->hc, &f->srv, &spec, &f->w);
 
 	struct health_status st;
@@ -483,8 +486,8 @@ static void expect_reason(void **state, enum server_mode mode, const char *respo
 	server_start(&f->srv, f->loop, AF_INET, SRV_HTTP);
 	server_set_http(&f->srv, OK_JSON);
 	spec_fast(&spec, HEALTH_HTTP, 1, 1);
-	spec.interval_ms = 50;
-	spec.timeout_ms = 25;
+	spec.interval_ms = 60;
+	spec.timeout_ms = 40;
 	snprintf(spec.path, sizeof(spec.path), "/v2/health/ready");
 	snprintf(spec.body_contains, sizeof(spec.body_contains), "%s", body_contains);
 	f->w.on_up = flip_to_bad;
@@ -569,6 +572,21 @@ static void test_bad_chunked(void **state)
 	    state, SRV_HTTP,
 	    "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nready\r\n0\r\n\r\n", 0,
 	    "ready", "bad chunked body");
+}
+
+/* A server that keeps the connection open: the framing, not the close, ends the body. */
+static void test_chunked_end_without_close(void **state)
+{
+	expect_reason(state, SRV_HTTP_OPEN,
+		      "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+		      "7\r\nloading\r\n0\r\n\r\n",
+		      0, "ready", "body mismatch");
+}
+
+static void test_content_length_end_without_close(void **state)
+{
+	expect_reason(state, SRV_HTTP_OPEN, "HTTP/1.1 200 OK\r\nContent-Length: 7\r\n\r\nloading",
+		      0, "ready", "body mismatch");
 }
 
 static void test_unexpected_status_list(void **state)
@@ -701,6 +719,7 @@ static void test_jitter_bounds(void **state)
 	server_start(&f->srv, f->loop, AF_INET, SRV_ACCEPT_CLOSE);
 	spec_fast(&spec, HEALTH_TCP, 100, 1);
 	spec.interval_ms = 20;
+	spec.timeout_ms = 15;
 	spec.jitter_pct = 50;
 
 	/* first checks of many targets spread over [0, 10 ms] */
@@ -758,7 +777,7 @@ static void test_no_jitter_is_exact(void **state)
 		health_get_status(t, &st);
 	} while ((st.checks < 3 || st.in_flight) && evloop_now_ns() < end);
 	assert_true(st.checks >= 3);
-	assert_int_equal(st.next_start_ns - st.last_start_ns, 20 * MS);
+	assert_int_equal(st.next_start_ns - st.last_start_ns, 40 * MS);
 	assert_int_equal(st.history, (1u << st.history_len) - 1);
 }
 
@@ -953,9 +972,10 @@ static void test_many_targets_one_loop(void **state)
 
 	server_start(&f->srv, f->loop, AF_INET, SRV_HTTP);
 	server_set_http(&f->srv, OK_JSON);
-	spec_fast(&spec, HEALTH_HTTP, 1, 1);
-	spec.interval_ms = 50;
-	spec.timeout_ms = 40;
+	/* fall so high that once up stays up, whatever a busy CPU does to the timeouts */
+	spec_fast(&spec, HEALTH_HTTP, 1, 1000000);
+	spec.interval_ms = 100;
+	spec.timeout_ms = 80;
 	spec.jitter_pct = 20;
 	for (int i = 0; i < N; i++)
 		t[i] = add_target(f->hc, &f->srv, &spec, &f->w);
@@ -985,6 +1005,8 @@ int main(void)
 	    T(test_huge_header),
 	    T(test_endless_body_is_mismatch),
 	    T(test_bad_chunked),
+	    T(test_chunked_end_without_close),
+	    T(test_content_length_end_without_close),
 	    T(test_unexpected_status_list),
 	    T(test_chunked_body_match),
 	    T(test_body_until_close),
