@@ -36,6 +36,7 @@
 #define IN_BUF_MAX      (HTTP_MAX_HEAD + HTTP_MAX_BODY)
 #define OUT_PENDING_MAX (1u << 20) /* a client this far behind is dropped */
 #define LINGER_NS       (1000ull * 1000 * 1000)
+#define IDLE_NS         (60ull * 1000 * 1000 * 1000) /* keep-alive without a request */
 #define ACCEPT_PAUSE_NS (100ull * 1000 * 1000)
 #define MODEL_NAME      "edgelb-test"
 #define NS_PER_MS       1000000ull
@@ -98,7 +99,8 @@ struct conn {
 	struct http_request req; /* the request being answered */
 	uint64_t req_start_ns;
 	struct token_stream stream;
-	struct ev_timer timer; /* next token while streaming, end of linger while lingering */
+	/* idle limit while reading, next token while streaming, end of linger while lingering */
+	struct ev_timer timer;
 	struct conn *prev, *next;
 	struct conn *wait_next;
 };
@@ -445,6 +447,13 @@ static void wait_queue_remove(struct backend_server *srv, struct conn *c)
 	srv->count.waiting--;
 }
 
+/* A connection waiting for its next request gets IDLE_NS to send one. */
+static void conn_arm_idle(struct conn *c)
+{
+	if (c->phase == PHASE_READING)
+		evloop_timer_arm(c->srv->loop, &c->timer, IDLE_NS);
+}
+
 static void stream_finish(struct conn *c)
 {
 	struct backend_server *srv = c->srv;
@@ -464,6 +473,7 @@ static void stream_finish(struct conn *c)
 		conn_process_input(c);
 	if (c->phase != PHASE_CLOSED)
 		conn_update_events(c);
+	conn_arm_idle(c);
 }
 
 static void stream_tick(struct conn *c)
@@ -794,6 +804,7 @@ static void conn_on_event(struct evloop *loop, int fd, uint32_t events, void *ar
 		conn_process_input(c);
 	if (c->phase != PHASE_CLOSED)
 		conn_update_events(c);
+	conn_arm_idle(c);
 }
 
 static void conn_on_timer(struct evloop *loop, struct ev_timer *timer, void *arg)
@@ -803,6 +814,8 @@ static void conn_on_timer(struct evloop *loop, struct ev_timer *timer, void *arg
 		stream_tick(c);
 	else if (c->phase == PHASE_LINGER)
 		conn_close(c, "linger done");
+	else if (c->phase == PHASE_READING)
+		conn_close(c, "idle");
 }
 
 static void conn_close(struct conn *c, const char *why)
@@ -900,6 +913,7 @@ static void conn_open(struct backend_server *srv, int fd, const struct sockaddr_
 		srv->conns->prev = c;
 	srv->conns = c;
 	srv->count.connections++;
+	conn_arm_idle(c);
 }
 
 /* ---- listeners ---- */

@@ -41,7 +41,7 @@ for bin in "$SERVER" "$CLIENT"; do
 done
 
 # start_server LOGNAME ARGS...: starts a backend on 127.0.0.1:0 and [::1]:0; sets SERVER_PID,
-# PORT4 and PORT6 from the addresses it logs.
+# SERVER_PORT4 and SERVER_PORT6 from the addresses it logs.
 start_server() {
 	local log="$WORK/$1.log"
 	shift
@@ -54,9 +54,9 @@ start_server() {
 		sleep 0.05
 	done
 	grep -q ' ready: ' "$log" || fail "server not ready: $*"
-	PORT4=$(sed -n 's/.* listening on 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$log")
-	PORT6=$(sed -n 's/.* listening on \[::1\]:\([0-9]*\)$/\1/p' "$log")
-	[ -n "$PORT4" ] && [ -n "$PORT6" ] || fail "no listening ports in $log"
+	SERVER_PORT4=$(sed -n 's/.* listening on 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$log")
+	SERVER_PORT6=$(sed -n 's/.* listening on \[::1\]:\([0-9]*\)$/\1/p' "$log")
+	[ -n "$SERVER_PORT4" ] && [ -n "$SERVER_PORT6" ] || fail "no listening ports in $log"
 }
 
 # http_code URL [curl args...]: prints the status code (000 when no answer).
@@ -72,6 +72,8 @@ metric() { # metric NAME: value of the first sample of NAME from /metrics
 
 start_server main --name "$NAME" --tokens 5 --token-interval-ms 20 --pidfile "$WORK/pid"
 MAIN_PID=$SERVER_PID
+PORT4=$SERVER_PORT4
+PORT6=$SERVER_PORT6
 BASE=http://127.0.0.1:$PORT4
 BASE6=http://[::1]:$PORT6
 [ "$(cat "$WORK/pid")" = "$MAIN_PID" ] || fail "pidfile does not hold the server PID"
@@ -116,7 +118,8 @@ curl -sN --http1.0 --max-time 5 -d '{"stream":true,"max_tokens":3}' "$BASE/v1/co
 check_stream "$stream" 3
 pass "streams carry exactly K token events then [DONE] (chunked, IPv6 chat, HTTP/1.0 close)"
 
-reuse=$(curl -sv --max-time 2 "$BASE/health" "$BASE/health" 2>&1 | grep -ci 're-using existing connection')
+reuse=$(curl -sv --max-time 2 "$BASE/health" "$BASE/health" 2>&1 |
+	grep -ci 're-using existing connection')
 [ "$reuse" -ge 1 ] || fail "keep-alive: curl did not reuse the connection"
 pass "keep-alive"
 
@@ -145,7 +148,8 @@ pass "/health: 200, admin fail 503, hang times out, ok 200, SIGUSR1 503, SIGUSR2
 # --- metrics: running gauge while streams are open ---
 [ "$(metric vllm:num_requests_running)" = 0 ] || fail "running gauge not 0 when idle"
 [ -n "$(metric vllm:num_requests_waiting)" ] || fail "no waiting gauge"
-curl -s --max-time 2 "$BASE/metrics" | grep -q "^edgelb_testbackend_requests_total{backend=\"$NAME\"} [1-9]" ||
+curl -s --max-time 2 "$BASE/metrics" |
+	grep -q "^edgelb_testbackend_requests_total{backend=\"$NAME\"} [1-9]" ||
 	fail "no requests counter labelled with the backend"
 "$CLIENT" --streams 10 --tokens 60 --timeout-ms 10000 "127.0.0.1:$PORT4" >"$WORK/slow.out" &
 SLOW_PID=$!
@@ -160,6 +164,25 @@ done
 wait "$SLOW_PID" || fail "slow sseclient failed: $(tail -n 1 "$WORK/slow.out")"
 [ "$(metric vllm:num_requests_running)" = 0 ] || fail "running gauge not back to 0"
 pass "running gauge $running while streams open, 0 after"
+
+# --- --max-running: streams beyond the limit wait, and the waiting gauge shows them ---
+start_server queue --name queue --max-running 2 --token-interval-ms 20
+QBASE=http://127.0.0.1:$SERVER_PORT4
+"$CLIENT" --streams 5 --tokens 30 --timeout-ms 10000 "127.0.0.1:$SERVER_PORT4" >"$WORK/queue.out" &
+QCLIENT_PID=$!
+PIDS+=("$QCLIENT_PID")
+waiting=0
+for _ in $(seq 40); do
+	waiting=$(BASE=$QBASE metric vllm:num_requests_waiting)
+	[ "${waiting:-0}" -eq 3 ] && break
+	sleep 0.05
+done
+[ "${waiting:-0}" -eq 3 ] || fail "waiting gauge $waiting with 5 streams and --max-running 2"
+[ "$(BASE=$QBASE metric vllm:num_requests_running)" = 2 ] || fail "running gauge not 2"
+wait "$QCLIENT_PID" || fail "queued streams did not all complete: $(tail -n 1 "$WORK/queue.out")"
+[ "$(BASE=$QBASE metric vllm:num_requests_waiting)" = 0 ] || fail "waiting gauge not back to 0"
+kill "$SERVER_PID"
+pass "--max-running 2: 2 running, 3 waiting, all 5 complete"
 
 # --- malformed requests ---
 raw_status() { # raw_status TEXT: status line the server answers to raw bytes
@@ -205,7 +228,8 @@ pass "sseclient: 50 streams over IPv4 and 20 chat streams over IPv6 complete"
 grep -q 'error=http status 404' "$WORK/neg.out" || fail "404 not reported"
 start_server victim --name victim --token-interval-ms 20
 VICTIM_PID=$SERVER_PID
-"$CLIENT" --streams 5 --tokens 500 --timeout-ms 10000 "127.0.0.1:$PORT4" >"$WORK/victim.out" &
+VICTIM_PORT=$SERVER_PORT4
+"$CLIENT" --streams 5 --tokens 500 --timeout-ms 10000 "127.0.0.1:$VICTIM_PORT" >"$WORK/victim.out" &
 VCLIENT_PID=$!
 PIDS+=("$VCLIENT_PID")
 sleep 0.3
@@ -214,10 +238,11 @@ wait "$VICTIM_PID" 2>/dev/null
 wait "$VCLIENT_PID"
 rc=$?
 [ $rc -eq 1 ] || fail "sseclient exit $rc after its backend died, expected 1"
-[ "$(grep -c 'backend=victim tokens=[1-9][0-9]* done=0 error=connection closed' "$WORK/victim.out")" = 5 ] ||
+cut_short='backend=victim tokens=[1-9][0-9]* done=0 error=connection closed'
+[ "$(grep -c "$cut_short" "$WORK/victim.out")" = 5 ] ||
 	fail "killed backend not reported per stream: $(head -n 2 "$WORK/victim.out")"
-# PORT4 is the dead victim's port now: nothing listens there
-"$CLIENT" --streams 1 "127.0.0.1:$PORT4" >"$WORK/refused.out"
+# nothing listens on the dead victim's port any more
+"$CLIENT" --streams 1 "127.0.0.1:$VICTIM_PORT" >"$WORK/refused.out"
 [ $? -eq 1 ] && grep -q 'error=connect: Connection refused' "$WORK/refused.out" ||
 	fail "refused connection not reported"
 "$CLIENT" --streams 0 "127.0.0.1:$PORT4" >/dev/null 2>&1
