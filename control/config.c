@@ -12,6 +12,7 @@
 #include "control/config.h"
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <libconfig.h>
@@ -195,6 +196,7 @@ static int check_keys(struct group *g, const char *const *allowed)
 		config_setting_t *s = config_setting_get_elem(g->set, i);
 		const char *name = config_setting_name(s);
 		char path[CONFIG_FIELD_MAX];
+		char expected[CONFIG_MESSAGE_MAX / 2];
 		const char *guess;
 		bool known = false;
 
@@ -206,8 +208,6 @@ static int check_keys(struct group *g, const char *const *allowed)
 		guess = closest_name(name, allowed);
 		if (guess)
 			return fail_at(g->ld, s, path, "unknown key (did you mean \"%s\"?)", guess);
-		char expected[CONFIG_MESSAGE_MAX / 2];
-
 		list_names(expected, sizeof(expected), allowed);
 		return fail_at(g->ld, s, path, "unknown key (expected one of %s)", expected);
 	}
@@ -279,40 +279,46 @@ static int open_list(struct group *g, const char *key, bool scalars, config_sett
 
 /* ---- integers -------------------------------------------------------------------------------- */
 
+/* Reads a whole file into ld->source_text (once per file; almost always the main one). */
+static bool load_source(struct loader *ld, const char *file)
+{
+	FILE *f;
+	size_t cap = 0, len = 0, n;
+	char *bigger;
+
+	if (ld->source_text && strcmp(ld->source_path, file) == 0)
+		return true;
+	free(ld->source_text);
+	ld->source_text = NULL;
+	snprintf(ld->source_path, sizeof(ld->source_path), "%s", file);
+	f = fopen(file, "r");
+	if (!f)
+		return false;
+	do {
+		if (len + 4096 + 1 > cap) {
+			cap = (cap + 4096) * 2;
+			bigger = realloc(ld->source_text, cap);
+			if (!bigger)
+				break;
+			ld->source_text = bigger;
+		}
+		n = fread(ld->source_text + len, 1, 4096, f);
+		len += n;
+	} while (n > 0);
+	fclose(f);
+	if (ld->source_text)
+		ld->source_text[len] = '\0';
+	return ld->source_text != NULL;
+}
+
+/* The start of line `line` (1-based) of file, or NULL. */
 static const char *source_line(struct loader *ld, const char *file, int line)
 {
-	if (!ld->source_text || strcmp(ld->source_path, file) != 0) {
-		FILE *f = fopen(file, "r");
-		size_t cap = 0, len = 0;
+	const char *p;
 
-		free(ld->source_text);
-		ld->source_text = NULL;
-		snprintf(ld->source_path, sizeof(ld->source_path), "%s", file);
-		if (!f)
-			return NULL;
-		for (;;) {
-			char *bigger;
-
-			if (len + 4096 + 1 > cap) {
-				cap = (cap + 4096) * 2;
-				bigger = realloc(ld->source_text, cap);
-				if (!bigger)
-					break;
-				ld->source_text = bigger;
-			}
-			size_t n = fread(ld->source_text + len, 1, 4096, f);
-
-			len += n;
-			if (n == 0)
-				break;
-		}
-		fclose(f);
-		if (!ld->source_text)
-			return NULL;
-		ld->source_text[len] = '\0';
-	}
-	const char *p = ld->source_text;
-
+	if (!load_source(ld, file))
+		return NULL;
+	p = ld->source_text;
 	for (int i = 1; i < line && p; i++) {
 		p = strchr(p, '\n');
 		if (p)
@@ -327,6 +333,44 @@ static bool is_name_char(char c)
 	       c == '_' || c == '-' || c == '*';
 }
 
+/* Points at the value after `name =` or `name:` on this line of source text, or NULL. */
+static const char *find_assignment(const char *line, const char *name)
+{
+	size_t nlen = strlen(name);
+
+	for (const char *p = line; *p && *p != '\n'; p++) {
+		const char *v = p + nlen;
+
+		if (strncmp(p, name, nlen) != 0 || (p > line && is_name_char(p[-1])) ||
+		    is_name_char(*v))
+			continue;
+		v += strspn(v, " \t");
+		if (*v == '=' || *v == ':')
+			return v + 1 + strspn(v + 1, " \t");
+	}
+	return NULL;
+}
+
+/* Parses a decimal or 0x integer literal. Returns 1 done, 0 not a number, -1 beyond 64 bits. */
+static int parse_int_literal(const char *v, long long *value)
+{
+	bool negative = *v == '-';
+	bool hex;
+	unsigned long long u;
+
+	if (*v == '-' || *v == '+')
+		v++;
+	hex = v[0] == '0' && (v[1] == 'x' || v[1] == 'X');
+	if (!isxdigit((unsigned char)v[hex ? 2 : 0]) || (!hex && !isdigit((unsigned char)*v)))
+		return 0;
+	errno = 0;
+	u = strtoull(v, NULL, hex ? 16 : 10);
+	if (errno == ERANGE || u > (unsigned long long)INT64_MAX)
+		return -1;
+	*value = negative ? -(long long)u : (long long)u;
+	return 1;
+}
+
 /*
  * libconfig 1.5 keeps 32 bits of an integer literal written without an L suffix. Re-read the
  * literal after "key =" on the setting's line; returns 1 and the exact value when found, 0 when
@@ -336,42 +380,13 @@ static int reread_literal(struct loader *ld, const config_setting_t *s, long lon
 {
 	const char *name = config_setting_name(s);
 	const char *file = config_setting_source_file(s);
-	const char *line = file && name ? source_line(ld, file, line_of(s)) : NULL;
-	size_t nlen = name ? strlen(name) : 0;
+	const char *line, *literal;
 
-	for (const char *p = line; p && *p && *p != '\n'; p++) {
-		if (strncmp(p, name, nlen) != 0 || (p > line && is_name_char(p[-1])) ||
-		    is_name_char(p[nlen]))
-			continue;
-		const char *v = p + nlen;
-
-		while (*v == ' ' || *v == '\t')
-			v++;
-		if (*v != '=' && *v != ':')
-			continue;
-		v++;
-		while (*v == ' ' || *v == '\t')
-			v++;
-		bool negative = *v == '-';
-
-		if (*v == '-' || *v == '+')
-			v++;
-		bool hex = v[0] == '0' && (v[1] == 'x' || v[1] == 'X');
-		char *end;
-
-		if (!(hex ? (v[2] >= '0' && v[2] <= '9') || (v[2] >= 'a' && v[2] <= 'f') ||
-				(v[2] >= 'A' && v[2] <= 'F')
-			  : (*v >= '0' && *v <= '9')))
-			return 0;
-		errno = 0;
-		unsigned long long u = strtoull(v, &end, hex ? 16 : 10);
-
-		if (errno == ERANGE || u > (unsigned long long)INT64_MAX)
-			return -1;
-		*value = negative ? -(long long)u : (long long)u;
-		return 1;
-	}
-	return 0;
+	if (!name || !file)
+		return 0;
+	line = source_line(ld, file, line_of(s));
+	literal = line ? find_assignment(line, name) : NULL;
+	return literal ? parse_int_literal(literal, value) : 0;
 }
 
 static int setting_int(struct loader *ld, config_setting_t *s, const char *path, long long *out)
@@ -389,14 +404,13 @@ static int setting_int(struct loader *ld, config_setting_t *s, const char *path,
 	int r = reread_literal(ld, s, &exact);
 
 	if (r < 0)
-		return fail_at(ld, s, path, "integer too large");
+		return fail_at(ld, s, path, "integer literal does not fit in 64 bits");
 	if (r > 0 && (int)(exact & 0xffffffffLL) == (int)*out)
 		*out = exact; /* same low 32 bits: libconfig's value is the wrapped literal */
 	return 0;
 }
 
-/* Reads integer `key` in lo..hi into *out. Returns 1 present, 0 absent (out untouched), -1 error.
- */
+/* Reads integer `key` in lo..hi. Returns 1 present, 0 absent (out untouched), -1 error. */
 static int read_int(struct group *g, const char *key, long long lo, long long hi, long long *out)
 {
 	config_setting_t *s = member(g, key);
@@ -1891,6 +1905,12 @@ static int read_file(struct loader *ld, config_t *lc, const char *path)
 	if (!f) {
 		snprintf(ld->err->message, sizeof(ld->err->message), "cannot open: %s",
 			 strerror(errno));
+		return -1;
+	}
+	if (getc(f) == EOF && ferror(f)) { /* e.g. a directory */
+		snprintf(ld->err->message, sizeof(ld->err->message), "cannot read: %s",
+			 strerror(errno));
+		fclose(f);
 		return -1;
 	}
 	fclose(f);
