@@ -69,7 +69,7 @@ struct health_target;
  */
 typedef void (*health_change_cb)(void *arg, struct health_target *t, bool up, const char *reason);
 
-/* A read-only snapshot for edgelbctl and metrics. */
+/* A read-only snapshot for edgelbctl and metrics. DOWN with checks == 0 means "not yet known". */
 struct health_status {
 	bool up;
 	uint32_t consecutive_ok;
