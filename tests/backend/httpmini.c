@@ -188,6 +188,8 @@ static int apply_request_header(const struct head_line *name, const struct head_
 			req->keep_alive = false;
 		else if (value_has_token(value, "keep-alive"))
 			req->keep_alive = true;
+	} else if (name_is(name, "Expect")) {
+		req->expect_continue = value_has_token(value, "100-continue");
 	}
 	return 0;
 }

@@ -34,6 +34,7 @@ struct http_request {
 	int minor_version;        /* HTTP/1.<minor_version> */
 	long content_length;      /* 0 when absent */
 	bool keep_alive;
+	bool expect_continue; /* "Expect: 100-continue": the client waits before sending the body */
 };
 
 /*

@@ -82,6 +82,9 @@ static void test_request_connection_semantics(void **state)
 	assert_true(req.keep_alive);
 	assert_true(parse_req("GET / HTTP/1.1\r\nConnection: foo, close\r\n\r\n", &req) > 0);
 	assert_false(req.keep_alive);
+	assert_false(req.expect_continue);
+	assert_true(parse_req("POST / HTTP/1.1\r\nExpect: 100-Continue\r\n\r\n", &req) > 0);
+	assert_true(req.expect_continue);
 }
 
 static void test_request_malformed(void **state)

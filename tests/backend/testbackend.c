@@ -92,6 +92,7 @@ struct conn {
 	uint32_t epoll_events;
 	bool keep_alive;
 	bool peer_eof;
+	bool continue_sent; /* "100 Continue" already sent for the request being received */
 	char *in;
 	size_t in_len, in_cap;
 	char *out;
@@ -165,9 +166,12 @@ static void log_line(struct backend_server *srv, const char *fmt, ...)
 static void log_request(struct conn *c, int status, const char *outcome)
 {
 	double ms = (double)(evloop_now_ns() - c->req_start_ns) / 1e6;
-	log_line(c->srv, "%s \"%s %s HTTP/1.%d\" %d %s dur_ms=%.1f", c->peer,
-		 c->req.method[0] ? c->req.method : "-", c->req.path[0] ? c->req.path : "-",
-		 c->req.minor_version, status, outcome, ms);
+	if (!c->req.method[0]) { /* rejected before its request line could be read */
+		log_line(c->srv, "%s \"-\" %d %s dur_ms=%.1f", c->peer, status, outcome, ms);
+		return;
+	}
+	log_line(c->srv, "%s \"%s %s HTTP/1.%d\" %d %s dur_ms=%.1f", c->peer, c->req.method,
+		 c->req.path, c->req.minor_version, status, outcome, ms);
 }
 
 /* ---- output ---- */
@@ -665,6 +669,16 @@ static void reject_malformed(struct conn *c, int status)
 	respond_json_error(c, status, "malformed request");
 }
 
+/* curl and others wait up to a second for this before sending a large body. */
+static void send_continue(struct conn *c, const struct http_request *req)
+{
+	if (!req->expect_continue || req->minor_version < 1 || c->continue_sent)
+		return;
+	c->continue_sent = true;
+	if (out_append(c, "HTTP/1.1 100 Continue\r\n\r\n", 25))
+		conn_flush(c);
+}
+
 /* Answer every complete request in the input buffer, in order, while the connection is free. */
 static void conn_process_input(struct conn *c)
 {
@@ -680,8 +694,11 @@ static void conn_process_input(struct conn *c)
 		if (head_len == 0)
 			break;
 		size_t total = (size_t)head_len + (size_t)req.content_length;
-		if (c->in_len < total)
+		if (c->in_len < total) {
+			send_continue(c, &req);
 			break;
+		}
+		c->continue_sent = false;
 		c->req = req;
 		c->keep_alive = req.keep_alive && !c->peer_eof && !c->srv->stopping;
 		dispatch(c, c->in + head_len, (size_t)req.content_length);

@@ -121,7 +121,12 @@ pass "streams carry exactly K token events then [DONE] (chunked, IPv6 chat, HTTP
 reuse=$(curl -sv --max-time 2 "$BASE/health" "$BASE/health" 2>&1 |
 	grep -ci 're-using existing connection')
 [ "$reuse" -ge 1 ] || fail "keep-alive: curl did not reuse the connection"
-pass "keep-alive"
+prompt=$(head -c 3000 /dev/zero | tr '\0' p)
+curl -sv --max-time 5 -H 'Expect: 100-continue' -d "{\"prompt\":\"$prompt\",\"max_tokens\":2}" \
+	"$BASE/v1/completions" >"$WORK/expect.out" 2>&1 || fail "large-body completion failed"
+grep -q '< HTTP/1.1 100 Continue' "$WORK/expect.out" || fail "no 100 Continue for Expect"
+grep -q "\"backend\":\"$NAME\"" "$WORK/expect.out" || fail "large-body completion not answered"
+pass "keep-alive, Expect: 100-continue"
 
 # --- health ---
 [ "$(curl -s --max-time 2 "$BASE/health?x=1")" = "ok" ] || fail "/health body is not ok"
