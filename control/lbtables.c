@@ -43,7 +43,8 @@ size_t lbt_vip_entries(const struct lbt_vip *vips, size_t n, struct lbt_vip_entr
 
 		icmp.proto = k->family == LB_AF_INET ? LB_IPPROTO_ICMP : LB_IPPROTO_ICMPV6;
 		if (!find_entry(out, count, &icmp))
-			out[count++] = (struct lbt_vip_entry){icmp, {.vip_id = vips[i].meta.vip_id}};
+			out[count++] =
+			    (struct lbt_vip_entry){icmp, {.vip_id = vips[i].meta.vip_id}};
 
 		frag.port = 0;
 		alias = find_entry(out, count, &frag);

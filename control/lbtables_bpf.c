@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
  * lbtables_bpf.c - the table interface (lbtables.h) on the XDP runner's BPF maps. Rings are
- * replaced whole: a new mmap-able inner array is filled through mmap (no syscall per slot) and swapped into the
- * outer array-of-maps with a single update, so packets see the old ring or the new one.
+ * replaced whole: a new mmap-able inner array is filled through mmap (no syscall per slot) and
+ * swapped into the outer array-of-maps with a single update, so packets see the old ring or the new
+ * one.
  */
 #include "control/lbtables.h"
 #include "dataplane/core/parse.h"
@@ -82,7 +83,8 @@ int lbt_bpf_prepare_rings(struct bpf_map *rings, uint32_t ring_size)
 static int bpf_set_ring(struct lbt *t, uint32_t vip_id, const uint32_t *ring, uint32_t size)
 {
 	struct lbt_bpf *b = to_bpf(t);
-	/* array maps store each element in round_up(value_size, 8) bytes: u32 values, 8-byte slots */
+	/* array maps store each element in round_up(value_size, 8) bytes: u32 values, 8-byte slots
+	 */
 	size_t bytes = (size_t)size * 8;
 	size_t map_len = (bytes + 4095) & ~(size_t)4095;
 	int inner, rc;
@@ -165,16 +167,16 @@ static int bpf_clear_conns(struct lbt *t)
 }
 
 static const struct lbt_ops bpf_ops = {
-	.set_node = bpf_set_node,
-	.set_filter = bpf_set_filter,
-	.set_vip = bpf_set_vip,
-	.del_vip = bpf_del_vip,
-	.set_ring = bpf_set_ring,
-	.set_backend = bpf_set_backend,
-	.read_global = bpf_read_global,
-	.read_vip_stats = bpf_read_vip_stats,
-	.read_backend_stats = bpf_read_backend_stats,
-	.clear_conns = bpf_clear_conns,
+    .set_node = bpf_set_node,
+    .set_filter = bpf_set_filter,
+    .set_vip = bpf_set_vip,
+    .del_vip = bpf_del_vip,
+    .set_ring = bpf_set_ring,
+    .set_backend = bpf_set_backend,
+    .read_global = bpf_read_global,
+    .read_vip_stats = bpf_read_vip_stats,
+    .read_backend_stats = bpf_read_backend_stats,
+    .clear_conns = bpf_clear_conns,
 };
 
 struct lbt *lbt_bpf_new(const struct lbt_bpf_fds *fds, uint32_t ring_size)

@@ -34,7 +34,7 @@ struct lb_ct_bucket {
 struct lb_conn_table {
 	struct lb_ct_bucket *buckets;
 	__u32 nbuckets_mask; /* number of buckets - 1 (a power of two) */
-	__u32 clock;	     /* bumped on every use */
+	__u32 clock;         /* bumped on every use */
 	__u64 evictions;
 };
 
@@ -111,8 +111,8 @@ static inline int lb_ct_put(struct lb_conn_table *ct, const struct lb_flow *key,
 			victim = e;
 			goto store;
 		}
-		/* free slots have used == 0 and so are always the oldest */
-		if ((__u32)(e->used - ct->clock) < (__u32)(victim->used - ct->clock) || !e->used)
+		/* the oldest entry has the largest age (clock - used, wrap-safe); free slots win */
+		if (!e->used || (__u32)(ct->clock - e->used) > (__u32)(ct->clock - victim->used))
 			victim = e;
 		if (!e->used)
 			break;

@@ -216,16 +216,16 @@ static int u_clear_conns(struct lbt *t)
 }
 
 static const struct lbt_ops user_ops = {
-	.set_node = u_set_node,
-	.set_filter = u_set_filter,
-	.set_vip = u_set_vip,
-	.del_vip = u_del_vip,
-	.set_ring = u_set_ring,
-	.set_backend = u_set_backend,
-	.read_global = u_read_global,
-	.read_vip_stats = u_read_vip_stats,
-	.read_backend_stats = u_read_backend_stats,
-	.clear_conns = u_clear_conns,
+    .set_node = u_set_node,
+    .set_filter = u_set_filter,
+    .set_vip = u_set_vip,
+    .del_vip = u_del_vip,
+    .set_ring = u_set_ring,
+    .set_backend = u_set_backend,
+    .read_global = u_read_global,
+    .read_vip_stats = u_read_vip_stats,
+    .read_backend_stats = u_read_backend_stats,
+    .clear_conns = u_clear_conns,
 };
 
 struct lb_user_tables *lb_user_tables_new(uint32_t conn_entries)

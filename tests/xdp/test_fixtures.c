@@ -89,11 +89,11 @@ static int both(int (*apply)(struct lbt *t, void *arg), void *arg)
 static int apply_topology(struct lbt *t, void *arg)
 {
 	struct lb_node_cfg node = {
-		.hash_seed = FX_SEED,
-		.src4_host_mask = FX_SRC4_MASK,
-		.src6_host_mask = FX_SRC6_MASK,
-		.udp_idle_sec = FX_UDP_IDLE,
-		.tcp_idle_sec = FX_TCP_IDLE,
+	    .hash_seed = FX_SEED,
+	    .src4_host_mask = FX_SRC4_MASK,
+	    .src6_host_mask = FX_SRC6_MASK,
+	    .udp_idle_sec = FX_UDP_IDLE,
+	    .tcp_idle_sec = FX_TCP_IDLE,
 	};
 	struct lbt_vip vips[sizeof(fx_vips) / sizeof(fx_vips[0])];
 	uint32_t ring[FX_RING];
@@ -114,7 +114,7 @@ static int apply_topology(struct lbt *t, void *arg)
 		vips[i].key.proto = v->proto;
 		vips[i].key.port = lb_htons(v->port);
 		vips[i].meta = (struct lb_vip_meta){
-			.vip_id = v->id, .flags = v->flags, .ring_size = FX_RING, .generation = 1};
+		    .vip_id = v->id, .flags = v->flags, .ring_size = FX_RING, .generation = 1};
 		fill_ring(ring, v->members, v->nmembers);
 		if (!rc)
 			rc = t->ops->set_ring(t, v->id, ring, FX_RING);
@@ -157,15 +157,15 @@ static int group_setup(void **state)
 		return -1;
 	}
 	struct lbt_bpf_fds fds = {
-		.node_cfg = bpf_map__fd(env.skel->maps.node_cfg),
-		.vip_filter = bpf_map__fd(env.skel->maps.vip_filter),
-		.vips = bpf_map__fd(env.skel->maps.vips),
-		.rings = bpf_map__fd(env.skel->maps.rings),
-		.backends = bpf_map__fd(env.skel->maps.backends),
-		.conns = bpf_map__fd(env.skel->maps.conns),
-		.global_stats = bpf_map__fd(env.skel->maps.global_stats),
-		.vip_stats = bpf_map__fd(env.skel->maps.vip_stats),
-		.backend_stats = bpf_map__fd(env.skel->maps.backend_stats),
+	    .node_cfg = bpf_map__fd(env.skel->maps.node_cfg),
+	    .vip_filter = bpf_map__fd(env.skel->maps.vip_filter),
+	    .vips = bpf_map__fd(env.skel->maps.vips),
+	    .rings = bpf_map__fd(env.skel->maps.rings),
+	    .backends = bpf_map__fd(env.skel->maps.backends),
+	    .conns = bpf_map__fd(env.skel->maps.conns),
+	    .global_stats = bpf_map__fd(env.skel->maps.global_stats),
+	    .vip_stats = bpf_map__fd(env.skel->maps.vip_stats),
+	    .backend_stats = bpf_map__fd(env.skel->maps.backend_stats),
 	};
 	env.xdp = lbt_bpf_new(&fds, FX_RING);
 	env.user = lb_user_tables_new(4096);
@@ -217,11 +217,13 @@ static int xdp_to_verdict(int act)
 static void hexdump_diff(const char *who, const unsigned char *got, size_t got_len,
 			 const unsigned char *want, size_t want_len)
 {
-	fprintf(stderr, "  %s output (%zu bytes) != expected (%zu bytes)\n", who, got_len, want_len);
+	fprintf(stderr, "  %s output (%zu bytes) != expected (%zu bytes)\n", who, got_len,
+		want_len);
 	for (size_t i = 0; i < (got_len > want_len ? got_len : want_len); i++) {
 		int g = i < got_len ? got[i] : -1, w = i < want_len ? want[i] : -1;
 		if (g != w)
-			fprintf(stderr, "    byte %zu: got %02x want %02x\n", i, g & 0xff, w & 0xff);
+			fprintf(stderr, "    byte %zu: got %02x want %02x\n", i, g & 0xff,
+				w & 0xff);
 	}
 }
 
@@ -242,9 +244,10 @@ static int check_counters(const char *who, const struct fx_case *c,
 				name = c->counters[i].name;
 			}
 		if (a[w] - b[w] != want) {
-			fprintf(stderr, "  %s: counter at offset %zu (%s) changed by %llu, want %llu\n",
-				who, w * 8, name ? name : "unexpected", (unsigned long long)(a[w] - b[w]),
-				(unsigned long long)want);
+			fprintf(stderr,
+				"  %s: counter at offset %zu (%s) changed by %llu, want %llu\n",
+				who, w * 8, name ? name : "unexpected",
+				(unsigned long long)(a[w] - b[w]), (unsigned long long)want);
 			bad = 1;
 		}
 	}
@@ -371,8 +374,8 @@ int main(void)
 		tests[i].test_func = test_case;
 		tests[i].initial_state = (void *)&fx_cases[i];
 	}
-	int failed = _cmocka_run_group_tests("xdp_fixtures", tests, NCASES, group_setup,
-					     group_teardown);
+	int failed =
+	    _cmocka_run_group_tests("xdp_fixtures", tests, NCASES, group_setup, group_teardown);
 	free(tests);
 	return failed;
 }

@@ -1,0 +1,293 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * lbtables_shm.h - the DPDK fast path's tables in shared memory: the file layout edgelbd (the
+ * writer, through the lbtables.h interface) and edgelb-dp (the reader) both map, and the writer.
+ *
+ * One file (in /dev/shm or hugetlbfs), four sections, each 2 MiB-aligned:
+ *
+ *   header   magic, LB_TABLES_VERSION, ring capacity, the writer's epoch, conn-clear generation
+ *   tables   node settings, VIP address filter, VIP hash (open addressing), backends, ring
+ *            descriptors; every record that is larger than a word carries a sequence count
+ *            (seqlock): readers copy it and retry if the count moved or was odd
+ *   lcores   one slot per edgelb-dp worker: its quiescent epoch and all its counters; written
+ *            only by that worker, summed by the writer's read_* ops
+ *   rings    two buffers of ring_cap slots per VIP
+ *
+ * edgelb-dp maps header, tables and rings read-only and only its lcore slots writable.
+ *
+ * Rings are double-buffered: set_ring writes the VIP's inactive buffer, then flips `active` with
+ * a release store and bumps the epoch. Before it writes a buffer again it waits until every
+ * online worker has published an epoch at least as new as the flip that retired that buffer
+ * (workers publish after every burst, so the wait is one burst), or has gone offline / died.
+ * So no worker ever reads a ring that is being rewritten, and a packet sees one ring, whole.
+ *
+ * The tables persist in the file: edgelbd may restart (it adopts the file) and edgelb-dp may
+ * restart (it attaches again) without the other noticing.
+ */
+#ifndef EDGELB_CONTROL_LBTABLES_SHM_H
+#define EDGELB_CONTROL_LBTABLES_SHM_H
+
+#include <stdint.h>
+
+#include "control/lbtables.h"
+#include "dataplane/core/flow.h"
+#include "dataplane/core/tables.h"
+
+#define LB_SHM_MAGIC        0x4d48534c42454445ull /* "EDELBSHM" little-endian */
+#define LB_SHM_LAYOUT       1                      /* this file's own layout revision */
+#define LB_SHM_MAX_LCORES   64
+#define LB_SHM_VIP_SLOTS    2048 /* open addressing over LB_MAX_VIPS * 4 entries: < 50 % full */
+#define LB_SHM_ALIGN        (2u << 20) /* sections on 2 MiB: hugetlbfs maps and protects so */
+#define LB_SHM_CACHE_LINE   64
+
+/* VIP slot states */
+#define LB_SHM_SLOT_FREE 0
+#define LB_SHM_SLOT_USED 1
+#define LB_SHM_SLOT_GONE 2 /* deleted: lookups probe on */
+
+/* Worker slot states */
+#define LB_SHM_LCORE_OFFLINE 0 /* holds no reference to any ring: writers need not wait */
+#define LB_SHM_LCORE_ONLINE  1
+
+struct lb_shm_header {
+	uint64_t magic;
+	uint32_t tables_version; /* LB_TABLES_VERSION */
+	uint32_t layout;         /* LB_SHM_LAYOUT */
+	uint32_t ring_cap;       /* slots per ring buffer: the largest ring a VIP may have */
+	uint32_t max_lcores;
+	uint64_t file_size;
+	uint64_t off_tables, off_lcores, off_rings;
+	uint32_t writer_pid; /* informational */
+	uint32_t pad;
+	/* written by the writer, read by workers (own cache lines) */
+	uint64_t epoch __attribute__((aligned(LB_SHM_CACHE_LINE)));
+	uint64_t conn_clear_gen __attribute__((aligned(LB_SHM_CACHE_LINE)));
+};
+
+struct lb_shm_node {
+	uint32_t seq;
+	uint32_t pad;
+	struct lb_node_cfg cfg;
+};
+
+struct lb_shm_vip_slot {
+	uint32_t seq;
+	uint32_t state; /* LB_SHM_SLOT_* */
+	struct lb_vip_key key;
+	struct lb_vip_meta meta;
+	uint32_t pad;
+};
+
+struct lb_shm_backend {
+	uint32_t seq;
+	uint32_t pad;
+	struct lb_backend be;
+};
+
+struct lb_shm_ring_desc {
+	uint32_t active;  /* buffer 0 or 1; flipped with a release store */
+	uint32_t size[2]; /* slots in use in each buffer; 0: no ring */
+	uint32_t pad;
+	uint64_t retired_epoch[2]; /* epoch at which the buffer stopped being active */
+};
+
+struct lb_shm_tables {
+	struct lb_shm_node node;
+	struct lb_vip_filter filter; /* word-wise updates: a torn read only delays a VIP's start */
+	struct lb_shm_vip_slot vips[LB_SHM_VIP_SLOTS];
+	struct lb_shm_backend backends[LB_MAX_BACKENDS];
+	struct lb_shm_ring_desc rings[LB_MAX_VIPS];
+};
+
+/* One worker's slot: written by that worker only. */
+struct lb_shm_lcore {
+	uint64_t seen_epoch __attribute__((aligned(LB_SHM_CACHE_LINE)));
+	uint32_t state; /* LB_SHM_LCORE_* */
+	uint32_t pid;   /* the edgelb-dp process owning the slot (a dead pid is offline) */
+	uint32_t lcore_id;
+	uint32_t pad;
+	uint64_t conn_clear_gen; /* the clear generation this worker has applied */
+	uint64_t bursts, idle_polls, rx, tx, exception_tx, exception_rx, tx_dropped, conn_evictions;
+	struct lb_global_stats gstats __attribute__((aligned(LB_SHM_CACHE_LINE)));
+	struct lb_vip_stats vstats[LB_MAX_VIPS];
+	struct lb_backend_stats bstats[LB_MAX_BACKENDS];
+} __attribute__((aligned(LB_SHM_CACHE_LINE)));
+
+/* A mapped table file, as either side sees it. */
+struct lb_shm_map {
+	void *base;
+	uint64_t size;
+	int fd;
+	struct lb_shm_header *hdr;
+	struct lb_shm_tables *tables;
+	struct lb_shm_lcore *lcores; /* hdr->max_lcores of them */
+	uint32_t *rings;             /* LB_MAX_VIPS * 2 * ring_cap */
+};
+
+/* Bytes of the file for a ring capacity, and the section offsets (all LB_SHM_ALIGN-aligned). */
+uint64_t lb_shm_layout(uint32_t ring_cap, uint64_t *off_tables, uint64_t *off_lcores,
+		       uint64_t *off_rings);
+
+/* Buffer `which` (0/1) of a VIP's ring. */
+static inline uint32_t *lb_shm_ring_buf(const struct lb_shm_map *m, uint32_t vip_id, uint32_t which)
+{
+	return m->rings + ((uint64_t)vip_id * 2 + which) * m->hdr->ring_cap;
+}
+
+/* ---- the reader's protocol (edgelb-dp's hooks use these; header-only so it inlines) ---- */
+
+static inline uint32_t lb_shm_vip_hash(const struct lb_vip_key *key)
+{
+	const uint32_t *w = (const uint32_t *)key;
+	uint32_t h = 0;
+
+	for (unsigned i = 0; i < sizeof(*key) / 4; i++)
+		h = lb_murmur_mix(h, w[i]);
+	return lb_murmur_final(h, sizeof(*key));
+}
+
+/* Seqlock read: a stable, even count before and after the copy means the copy is whole. */
+static inline uint32_t lb_shm_seq_begin(const uint32_t *seq)
+{
+	uint32_t s;
+
+	while ((s = __atomic_load_n(seq, __ATOMIC_ACQUIRE)) & 1)
+		__builtin_ia32_pause();
+	return s;
+}
+
+static inline int lb_shm_seq_retry(const uint32_t *seq, uint32_t start)
+{
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	return __atomic_load_n(seq, __ATOMIC_RELAXED) != start;
+}
+
+/* Copies the node settings. */
+static inline void lb_shm_read_node(const struct lb_shm_tables *t, struct lb_node_cfg *out)
+{
+	uint32_t s;
+
+	do {
+		s = lb_shm_seq_begin(&t->node.seq);
+		*out = t->node.cfg;
+	} while (lb_shm_seq_retry(&t->node.seq, s));
+}
+
+/* Copies the VIP entry of key into out; 0 if found, -1 if not. */
+static inline int lb_shm_read_vip(const struct lb_shm_tables *t, const struct lb_vip_key *key,
+				  struct lb_vip_meta *out)
+{
+	uint32_t i = lb_shm_vip_hash(key) & (LB_SHM_VIP_SLOTS - 1);
+
+	for (uint32_t n = 0; n < LB_SHM_VIP_SLOTS; n++, i = (i + 1) & (LB_SHM_VIP_SLOTS - 1)) {
+		const struct lb_shm_vip_slot *v = &t->vips[i];
+		uint32_t s, state;
+		int match;
+
+		do {
+			s = lb_shm_seq_begin(&v->seq);
+			state = v->state;
+			match = state == LB_SHM_SLOT_USED &&
+				!__builtin_memcmp(&v->key, key, sizeof(*key));
+			if (match)
+				*out = v->meta;
+		} while (lb_shm_seq_retry(&v->seq, s));
+		if (match)
+			return 0;
+		if (state == LB_SHM_SLOT_FREE)
+			return -1;
+	}
+	return -1;
+}
+
+/* Copies backend id into out; -1 if id is out of range. */
+static inline int lb_shm_read_backend(const struct lb_shm_tables *t, uint32_t id,
+				      struct lb_backend *out)
+{
+	const struct lb_shm_backend *b;
+	uint32_t s;
+
+	if (id >= LB_MAX_BACKENDS)
+		return -1;
+	b = &t->backends[id];
+	do {
+		s = lb_shm_seq_begin(&b->seq);
+		*out = b->be;
+	} while (lb_shm_seq_retry(&b->seq, s));
+	return 0;
+}
+
+/* The backend in a slot of the VIP's active ring (LB_NO_BACKEND past its end or without one). */
+static inline uint32_t lb_shm_ring_slot(const struct lb_shm_map *m, uint32_t vip_id, uint32_t slot)
+{
+	const struct lb_shm_ring_desc *d;
+	uint32_t active;
+
+	if (vip_id >= LB_MAX_VIPS)
+		return LB_NO_BACKEND;
+	d = &m->tables->rings[vip_id];
+	active = __atomic_load_n(&d->active, __ATOMIC_ACQUIRE) & 1;
+	if (slot >= d->size[active])
+		return LB_NO_BACKEND;
+	return lb_shm_ring_buf(m, vip_id, active)[slot];
+}
+
+/*
+ * The reader's side (edgelb-dp): map an existing table file. Header, tables and rings are mapped
+ * read-only, the lcore section read-write. Checks magic, versions and size. 0 or negative errno
+ * (message in err, which may be NULL).
+ */
+int lb_shm_attach(const char *path, struct lb_shm_map *m, char *err, size_t errlen);
+void lb_shm_detach(struct lb_shm_map *m);
+
+/* A worker takes its slot: online, and already past every flip made so far. */
+static inline void lb_shm_lcore_online(const struct lb_shm_map *m, struct lb_shm_lcore *lc,
+				       uint32_t lcore_id, uint32_t pid)
+{
+	lc->lcore_id = lcore_id;
+	lc->pid = pid;
+	__atomic_store_n(&lc->seen_epoch, __atomic_load_n(&m->hdr->epoch, __ATOMIC_ACQUIRE),
+			 __ATOMIC_RELEASE);
+	__atomic_store_n(&lc->state, LB_SHM_LCORE_ONLINE, __ATOMIC_SEQ_CST);
+	/* pairs with the writer's fence between flipping a ring and reading worker states */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+}
+
+/* After a burst: the worker holds no ring reference from before this point. */
+static inline void lb_shm_lcore_quiescent(const struct lb_shm_map *m, struct lb_shm_lcore *lc)
+{
+	__atomic_store_n(&lc->seen_epoch, __atomic_load_n(&m->hdr->epoch, __ATOMIC_ACQUIRE),
+			 __ATOMIC_RELEASE);
+}
+
+/* Leaving (exit, or a long sleep): writers need not wait for this worker. */
+static inline void lb_shm_lcore_offline(const struct lb_shm_map *m, struct lb_shm_lcore *lc)
+{
+	lb_shm_lcore_quiescent(m, lc);
+	__atomic_store_n(&lc->state, LB_SHM_LCORE_OFFLINE, __ATOMIC_RELEASE);
+}
+
+/* ---- the writer: the lbtables.h interface over the file ---- */
+
+/*
+ * Create the table file at path, or adopt it if it exists with this layout and ring capacity
+ * (edgelbd restarting: the fast path keeps forwarding with the tables it has). ring_cap is the
+ * largest ring size any VIP will use (e.g. LB_RING_SIZE_DEF). Takes an exclusive lock on the file:
+ * one writer at a time. NULL on error, after logging it to stderr with the path.
+ */
+struct lbt *lbt_shm_new(const char *path, uint32_t ring_cap);
+void lbt_shm_free(struct lbt *t);
+
+/* The mapping behind a writer (tests and tools inspect it). */
+struct lb_shm_map *lbt_shm_map(struct lbt *t);
+
+/*
+ * How long set_ring waits for workers to pass a quiescent point before giving up with -EBUSY
+ * (a worker that is alive but stuck). Default 2000 ms.
+ */
+void lbt_shm_set_wait_ms(struct lbt *t, uint32_t ms);
+
+/* Remove the table file (after lbt_shm_free, when the node is decommissioned; tests). */
+int lbt_shm_unlink(const char *path);
+
+#endif

@@ -1,0 +1,7 @@
+# tests/unit/core.mk - unit tests of the packet core (hash, ring reduction, parser, connection
+# table, VIP expansion), built with the sanitizers.
+$(BUILD)/tests/unit/test_core: tests/unit/test_core.c control/lbtables.c $(wildcard dataplane/core/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(SAN) -Wno-missing-field-initializers -o $@ tests/unit/test_core.c \
+		control/lbtables.c -lcmocka
+UNIT_TESTS += $(BUILD)/tests/unit/test_core
