@@ -1,0 +1,36 @@
+# bench/xdp.mk - the XDP benchmarks: `make bench-xdp` (root) runs the BPF_PROG_TEST_RUN
+# per-packet cost (bench/xdp_testrun.c) and the live veth chain (bench/xdp_live.sh), each against
+# the MAC-swap baseline in the same run. See bench/README.md, results in docs/benchmarks.md.
+XDP_BENCH_LIBS := $(BUILD)/libedgelb-tables.a \
+	$(shell pkg-config --libs libbpf 2>/dev/null || echo -lbpf -lelf -lz)
+XDP_BENCH_BPF := $(BUILD)/bench/xdp_gen.bpf.o $(BUILD)/bench/xdp_sink.bpf.o
+
+$(BUILD)/bench/xdp_testrun.o: $(BUILD)/bpf/lb_bench.skel.h $(BUILD)/bpf/macswap.skel.h
+$(BUILD)/bench/xdp_live.o: $(BUILD)/bpf/lb.skel.h $(BUILD)/bpf/macswap.skel.h \
+	$(BUILD)/bench/xdp_gen.skel.h $(BUILD)/bench/xdp_sink.skel.h
+
+$(BUILD)/bench/xdp_%.bpf.o: bench/xdp_%.bpf.c | deps-check
+	@mkdir -p $(dir $@)
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BUILD)/bench/xdp_%.skel.h: $(BUILD)/bench/xdp_%.bpf.o
+	$(BPFTOOL) gen skeleton $< name xdp_$* > $@
+
+$(BUILD)/bench/xdp_testrun: $(BUILD)/bench/xdp_testrun.o $(BUILD)/bench/xdp_common.o \
+		$(BUILD)/libedgelb-tables.a
+	$(CC) $(CFLAGS) -o $@ $(filter %.o,$^) $(XDP_BENCH_LIBS)
+
+$(BUILD)/bench/xdp_live: $(BUILD)/bench/xdp_live.o $(BUILD)/bench/xdp_common.o \
+		$(BUILD)/libedgelb-tables.a
+	$(CC) $(CFLAGS) -o $@ $(filter %.o,$^) $(XDP_BENCH_LIBS)
+
+.PHONY: bench-xdp bench-xdp-testrun bench-xdp-live
+bench-xdp: bench-xdp-testrun bench-xdp-live
+
+bench-xdp-testrun: $(BUILD)/bench/xdp_testrun
+	$(BUILD)/bench/xdp_testrun
+
+bench-xdp-live: $(BUILD)/bench/xdp_live
+	bash bench/xdp_live.sh $(BUILD)/bench/xdp_live
+
+BENCHES += bench-xdp
