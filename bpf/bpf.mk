@@ -1,6 +1,6 @@
 # bpf/: XDP programs (clang -target bpf) and their libbpf skeletons (bpftool gen skeleton).
 BPF_OBJS := $(BUILD)/bpf/lb.bpf.o $(BUILD)/bpf/lb_bench.bpf.o $(BUILD)/bpf/decap.bpf.o \
-	$(BUILD)/bpf/macswap.bpf.o
+	$(BUILD)/bpf/macswap.bpf.o $(BUILD)/bpf/xdp_pass.bpf.o
 BPF_SKELS := $(BUILD)/bpf/lb.skel.h $(BUILD)/bpf/lb_bench.skel.h $(BUILD)/bpf/decap.skel.h \
 	$(BUILD)/bpf/macswap.skel.h
 CORE_HDRS := $(wildcard dataplane/core/*.h)

@@ -25,44 +25,7 @@
 #include "control/lbtables.h"
 #include "dataplane/user/user_tables.h"
 
-struct fx_backend {
-	int id, family;
-	unsigned char addr[16], mac[6];
-};
-struct fx_vip {
-	int id, family;
-	unsigned char addr[16];
-	int proto, port, flags;
-	const unsigned *members;
-	int nmembers;
-};
-enum { FX_ACT_RING = 1, FX_ACT_STATE, FX_ACT_GEN };
-struct fx_action {
-	int kind, target, value;
-	unsigned members[8];
-	int nmembers;
-};
-struct fx_counter {
-	const char *name;
-	size_t offset;
-	unsigned long long delta;
-};
-struct fx_case {
-	const char *name;
-	const unsigned char *in;
-	unsigned in_len;
-	int verdict;
-	const unsigned char *out;
-	unsigned out_len;
-	const struct fx_counter *counters;
-	int ncounters;
-	int vip, backend, new_flow, index;
-	const struct fx_action *actions;
-	int nactions;
-	int xdp;
-};
-
-#include "tests/xdp/fixtures.h"
+#include "tests/xdp/fx_tables.h"
 
 #define NCASES (sizeof(fx_cases) / sizeof(fx_cases[0]))
 
@@ -73,53 +36,11 @@ static struct {
 	struct lb_backend backends[LB_MAX_BACKENDS];
 } env;
 
-static void fill_ring(uint32_t *ring, const unsigned *members, int n)
-{
-	for (int i = 0; i < FX_RING; i++)
-		ring[i] = n ? members[i % n] : LB_NO_BACKEND;
-}
-
 static int both(int (*apply)(struct lbt *t, void *arg), void *arg)
 {
 	int rc = apply(env.xdp, arg);
 
 	return rc ? rc : apply(&env.user->base, arg);
-}
-
-static int apply_topology(struct lbt *t, void *arg)
-{
-	struct lb_node_cfg node = {
-	    .hash_seed = FX_SEED,
-	    .src4_host_mask = FX_SRC4_MASK,
-	    .src6_host_mask = FX_SRC6_MASK,
-	    .udp_idle_sec = FX_UDP_IDLE,
-	    .tcp_idle_sec = FX_TCP_IDLE,
-	};
-	struct lbt_vip vips[sizeof(fx_vips) / sizeof(fx_vips[0])];
-	uint32_t ring[FX_RING];
-	int rc;
-
-	memcpy(node.node_mac, fx_node_mac, 6);
-	memcpy(node.src4.b, fx_src4, 16);
-	memcpy(node.src6.b, fx_src6, 16);
-	rc = t->ops->set_node(t, &node);
-	for (size_t i = 0; i < sizeof(fx_backends) / sizeof(fx_backends[0]) && !rc; i++)
-		rc = t->ops->set_backend(t, fx_backends[i].id, &env.backends[fx_backends[i].id]);
-	for (size_t i = 0; i < sizeof(fx_vips) / sizeof(fx_vips[0]); i++) {
-		const struct fx_vip *v = &fx_vips[i];
-
-		memset(&vips[i], 0, sizeof(vips[i]));
-		memcpy(vips[i].key.addr.b, v->addr, 16);
-		vips[i].key.family = v->family;
-		vips[i].key.proto = v->proto;
-		vips[i].key.port = lb_htons(v->port);
-		vips[i].meta = (struct lb_vip_meta){
-		    .vip_id = v->id, .flags = v->flags, .ring_size = FX_RING, .generation = 1};
-		fill_ring(ring, v->members, v->nmembers);
-		if (!rc)
-			rc = t->ops->set_ring(t, v->id, ring, FX_RING);
-	}
-	return rc ? rc : lbt_install_vips(t, vips, sizeof(vips) / sizeof(vips[0]));
 }
 
 static int apply_action(struct lbt *t, void *arg)
@@ -171,16 +92,8 @@ static int group_setup(void **state)
 	env.user = lb_user_tables_new(4096);
 	if (!env.xdp || !env.user)
 		return -1;
-	for (size_t i = 0; i < sizeof(fx_backends) / sizeof(fx_backends[0]); i++) {
-		struct lb_backend *be = &env.backends[fx_backends[i].id];
-
-		memcpy(be->addr.b, fx_backends[i].addr, 16);
-		memcpy(be->mac, fx_backends[i].mac, 6);
-		be->family = fx_backends[i].family;
-		be->state = LB_BACKEND_UP;
-		be->generation = 1;
-	}
-	rc = both(apply_topology, NULL);
+	fx_initial_backends(env.backends);
+	rc = both(fx_apply_topology, env.backends);
 	if (rc)
 		fprintf(stderr, "writing the tables failed: %s\n", strerror(-rc));
 	return rc;

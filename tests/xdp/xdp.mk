@@ -13,3 +13,10 @@ $(BUILD)/tests/xdp/test_fixtures: tests/xdp/test_fixtures.c $(BUILD)/tests/xdp/f
 	$(CC) $(CFLAGS) -Wno-missing-field-initializers -o $@ $< $(CORE_LIB_OBJS) $(BPF_LIBS) -lcmocka
 
 UNIT_TESTS += $(BUILD)/tests/xdp/test_fixtures
+
+$(BUILD)/tests/xdp/xdp_veth_loader: tests/xdp/xdp_veth_loader.c $(BUILD)/tests/xdp/fixtures.h \
+		$(BUILD)/bpf/lb.skel.h $(CORE_LIB_OBJS)
+	$(CC) $(CFLAGS) -Wno-missing-field-initializers -o $@ $< $(CORE_LIB_OBJS) $(BPF_LIBS)
+
+BINS += $(BUILD)/tests/xdp/xdp_veth_loader
+INTEG_TESTS += tests/integration/test_xdp_veth.sh
