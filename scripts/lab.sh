@@ -1,0 +1,348 @@
+#!/usr/bin/env bash
+# lab.sh - the anycast lab on one machine, in network namespaces: a client, a core router running
+# BIRD 2 (eBGP to every LB node, ECMP over region A), region A (two LB nodes running edgelbd + XDP
+# in front of three backends they share) and region B (one LB node, two backends, announcing
+# with AS-path prepend: the backup). Backends run edgelb-testbackend behind the decap program,
+# with the VIP on lo. Used by `make demo` and the lab tests.
+#
+#   scripts/lab.sh up     [-r RUN]   build the topology and start everything
+#   scripts/lab.sh down   [-r RUN]   stop everything of that run, remove its namespaces and pins
+#   scripts/lab.sh status [-r RUN]   sessions, routes, LB nodes
+#   scripts/lab.sh exec   [-r RUN] NODE CMD...   run a command in a lab namespace
+#
+# Every namespace is named elb-lab-RUN-NODE; `down` removes exactly those, even after a crash
+# (it finds them by name). Processes are started by this script and stopped by the PIDs it
+# recorded. Only addresses inside these namespaces are ever used.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+RUN=${LAB_RUN:-lab}
+BUILD=${BUILD:-$ROOT/build}
+
+# ---- addressing (all of it lives inside the lab's namespaces) ----
+VIP4=10.99.0.10
+VIP6=fd99::10
+VIP_PREFIX4=10.99.0.0/24
+VIP_PREFIX6=fd99::/64
+VIP_PORT=8000
+ROUTER_AS=65000
+REGION_A_AS=65001
+REGION_B_AS=65002
+HASH_SEED=1234567
+# node: segment-index host-octet
+declare -A SEG=([lbA1]=A [lbA2]=A [lbB1]=B [a1]=A [a2]=A [a3]=A [b1]=B [b2]=B)
+declare -A HOST=([lbA1]=11 [lbA2]=12 [lbB1]=11 [a1]=21 [a2]=22 [a3]=23 [b1]=21 [b2]=22)
+declare -A NET4=([A]=10.91.0 [B]=10.92.0)
+declare -A NET6=([A]=fd91: [B]=fd92:)
+LB_NODES="lbA1 lbA2 lbB1"
+BACKENDS_A="a1 a2 a3"
+BACKENDS_B="b1 b2"
+
+usage() {
+	sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'
+	exit 2
+}
+
+parse_run() {
+	while [ $# -gt 0 ]; do
+		case "$1" in
+		-r) RUN=$2; shift 2 ;;
+		*) ARGS+=("$1"); shift ;;
+		esac
+	done
+}
+
+state_dir() { echo "/run/edgelb-lab/$RUN"; }
+ns() { echo "elb-lab-$RUN-$1"; }
+nsx() { local n=$1; shift; ip netns exec "$(ns "$n")" "$@"; }
+addr4() { echo "${NET4[${SEG[$1]}]}.${HOST[$1]}"; }
+addr6() { echo "${NET6[${SEG[$1]}]}:${HOST[$1]}"; }
+log() { printf '[lab %s] %s\n' "$RUN" "$*"; }
+
+# start NODE NAME CMD...: background process inside a namespace, PID recorded for `down`
+start() {
+	local node=$1 name=$2
+	shift 2
+	local sd
+	sd=$(state_dir)
+	ip netns exec "$(ns "$node")" "$@" >"$sd/$name.log" 2>&1 &
+	echo "$! $name" >>"$sd/pids"
+}
+
+# veth between namespace A (ifname IA) and namespace B (ifname IB)
+link() {
+	local a=$1 ia=$2 b=$3 ib=$4 tmp="elbl$$$RANDOM"
+	ip link add "${tmp}a" type veth peer name "${tmp}b"
+	ip link set "${tmp}a" netns "$(ns "$a")" name "$ia"
+	ip link set "${tmp}b" netns "$(ns "$b")" name "$ib"
+	nsx "$a" ip link set "$ia" up
+	nsx "$b" ip link set "$ib" up
+}
+
+# a node on region SEG's bridge: veth NODE:eth0 <-> sw:p-NODE, MTU room for the outer header
+attach_segment() {
+	local node=$1 seg=${SEG[$1]}
+	link "$node" eth0 "sw$seg" "p-$node"
+	nsx "sw$seg" ip link set "p-$node" mtu 1600 master br0
+	nsx "$node" ip link set eth0 mtu 1600
+	nsx "$node" ip addr add "$(addr4 "$node")/24" dev eth0
+	nsx "$node" ip -6 addr add "$(addr6 "$node")/64" dev eth0 nodad
+}
+
+build_topology() {
+	local n
+	for n in client router swA swB $LB_NODES $BACKENDS_A $BACKENDS_B; do
+		ip netns add "$(ns "$n")"
+		nsx "$n" ip link set lo up
+		nsx "$n" sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0
+	done
+	for s in A B; do
+		nsx "sw$s" ip link add br0 type bridge
+		nsx "sw$s" ip link set br0 mtu 1600 up
+	done
+	# client <-> router
+	link client eth0 router eth-client
+	nsx client ip addr add 10.90.0.2/24 dev eth0
+	nsx client ip -6 addr add fd90::2/64 dev eth0 nodad
+	nsx client ip route add default via 10.90.0.1
+	nsx client ip -6 route add default via fd90::1
+	nsx router ip addr add 10.90.0.1/24 dev eth-client
+	nsx router ip -6 addr add fd90::1/64 dev eth-client nodad
+	# router on both region segments
+	for s in A B; do
+		link router "eth-$s" "sw$s" p-router
+		nsx "sw$s" ip link set p-router mtu 1600 master br0
+		nsx router ip link set "eth-$s" mtu 1600
+		nsx router ip addr add "${NET4[$s]}.1/24" dev "eth-$s"
+		nsx router ip -6 addr add "${NET6[$s]}:1/64" dev "eth-$s" nodad
+	done
+	nsx router sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1 \
+		net.ipv4.fib_multipath_hash_policy=1 net.ipv6.fib_multipath_hash_policy=1
+	for n in $LB_NODES $BACKENDS_A $BACKENDS_B; do
+		attach_segment "$n"
+		nsx "$n" ip route add default via "${NET4[${SEG[$n]}]}.1"
+		nsx "$n" ip -6 route add default via "${NET6[${SEG[$n]}]}:1"
+	done
+	# LB nodes send encapsulated frames back out with XDP_TX; veth delivers them to its peer
+	# only when the peer has an XDP program: XDP_PASS on the bridge ports facing LB nodes.
+	for n in $LB_NODES; do
+		nsx "sw${SEG[$n]}" ip link set dev "p-$n" xdpdrv obj "$BUILD/bpf/xdp_pass.bpf.o" sec xdp
+	done
+}
+
+write_bird_conf() {
+	local sd n conf
+	sd=$(state_dir)
+	conf="$sd/bird.conf"
+	cat >"$conf" <<EOF
+# BIRD 2 core router of the edgelb lab (generated by scripts/lab.sh)
+router id 10.90.0.1;
+log "$sd/bird.log" all;
+protocol device {}
+protocol direct { ipv4; ipv6; interface "eth-*"; }
+protocol kernel kernel4 { ipv4 { import none; export all; }; merge paths on; }
+protocol kernel kernel6 { ipv6 { import none; export all; }; merge paths on; }
+
+# Only the VIP prefixes are accepted; a route carrying GRACEFUL_SHUTDOWN (RFC 8326) is kept but
+# made least preferred, so traffic moves away before the withdraw.
+function vip_import() {
+	if net.type = NET_IP4 && ! (net ~ [ $VIP_PREFIX4{24,32} ]) then return false;
+	if net.type = NET_IP6 && ! (net ~ [ $VIP_PREFIX6{64,128} ]) then return false;
+	if (65535, 0) ~ bgp_community then bgp_local_pref = 0;
+	return true;
+}
+filter vip_in { if vip_import() then accept; reject; }
+
+template bgp lbnode {
+	local as $ROUTER_AS;
+	hold time 9;
+	keepalive time 3;
+	connect retry time 2;
+	error wait time 1, 5;
+}
+EOF
+	for n in $LB_NODES; do
+		local as=$REGION_A_AS
+		[ "${SEG[$n]}" = B ] && as=$REGION_B_AS
+		cat >>"$conf" <<EOF
+protocol bgp ${n}_v4 from lbnode {
+	neighbor $(addr4 "$n") as $as;
+	source address ${NET4[${SEG[$n]}]}.1;
+	ipv4 { import filter vip_in; export none; };
+}
+protocol bgp ${n}_v6 from lbnode {
+	neighbor $(addr6 "$n") as $as;
+	source address ${NET6[${SEG[$n]}]}:1;
+	ipv6 { import filter vip_in; export none; };
+}
+EOF
+	done
+}
+
+start_router() {
+	local sd
+	sd=$(state_dir)
+	write_bird_conf
+	bird -p -c "$sd/bird.conf"
+	start router bird bird -f -c "$sd/bird.conf" -s "$sd/bird.ctl" -P "$sd/bird.pid"
+}
+
+birdc_lab() { birdc -s "$(state_dir)/bird.ctl" "$@"; }
+
+start_backend() {
+	local n=$1 sd
+	sd=$(state_dir)
+	nsx "$n" ip addr add "$VIP4/32" dev lo
+	nsx "$n" ip -6 addr add "$VIP6/128" dev lo
+	# the decap program strips the LB's outer header from packets to this backend for a VIP
+	start "$n" "decap-$n" "$BUILD/edgelb-decap" -i eth0 -l "$(addr4 "$n")" -l "$(addr6 "$n")" \
+		-v "$VIP4" -v "$VIP6" --stats
+	start "$n" "backend-$n" "$BUILD/edgelb-testbackend" --name "$n" \
+		--listen "0.0.0.0:$VIP_PORT" --listen "[::]:$VIP_PORT" --tokens 20 --token-interval-ms 50
+}
+
+write_lb_conf() {
+	local n=$1 sd seg as prepend members b
+	sd=$(state_dir)
+	seg=${SEG[$n]}
+	as=$REGION_A_AS
+	prepend=0
+	members=$BACKENDS_A
+	if [ "$seg" = B ]; then
+		as=$REGION_B_AS
+		prepend=3
+		members=$BACKENDS_B
+	fi
+	{
+		cat <<EOF
+# edgelbd config of lab node $n (generated by scripts/lab.sh)
+node = {
+	name = "$RUN-$n";
+	interfaces = ( { name = "eth0"; role = "both"; } );
+	forwarding = "xdp";
+	xdp_mode = "native";
+	encap_source_v4 = "${NET4[$seg]%.*}.200.0/24";
+	encap_source_v6 = "${NET6[$seg]}:e1b:0/112";
+	hash_seed = $HASH_SEED;
+	bpf_pin_dir = "/sys/fs/bpf/edgelb/$RUN-$n";
+	detach_on_exit = false;
+};
+health = { type = "http"; path = "/health"; interval_ms = 200; timeout_ms = 150; rise = 2; fall = 2; };
+api = { socket = "$sd/$n.sock"; };
+metrics = { enabled = true; listen = "127.0.0.1:9100"; };
+vips = (
+EOF
+		local fam addr sep=""
+		for fam in 4 6; do
+			addr=$VIP4
+			[ $fam = 6 ] && addr=$VIP6
+			printf '%s\t{ name = "chat-v%s"; address = "%s"; protocol = "tcp"; port = %s; min_healthy = 1;\n\t  backends = (' \
+				"$sep" "$fam" "$addr" "$VIP_PORT"
+			local bsep=""
+			for b in $members; do
+				local baddr
+				baddr=$(addr4 "$b")
+				[ $fam = 6 ] && baddr=$(addr6 "$b")
+				printf '%s { name = "%s-v%s"; address = "%s"; }' "$bsep" "$b" "$fam" "$baddr"
+				bsep=","
+			done
+			printf ' ); }'
+			sep=$',\n'
+		done
+		cat <<EOF
+
+);
+bgp = {
+	local_as = $as;
+	router_id = "$(addr4 "$n")";
+	hold_time = 9;
+	connect_retry_sec = 2;
+	hold_down_sec = 3;
+	drain_wait_sec = 3;
+	peers = (
+		{ name = "core-v4"; address = "${NET4[$seg]}.1"; remote_as = $ROUTER_AS; },
+		{ name = "core-v6"; address = "${NET6[$seg]}:1"; remote_as = $ROUTER_AS; }
+	);
+	announce = (
+		{ prefix = "$VIP4/32"; prepend = $prepend; },
+		{ prefix = "$VIP6/128"; prepend = $prepend; }
+	);
+};
+EOF
+	} >"$sd/$n.conf"
+}
+
+start_lb() {
+	local n=$1 sd
+	sd=$(state_dir)
+	write_lb_conf "$n"
+	start "$n" "edgelbd-$n" "$BUILD/edgelbd" -c "$sd/$n.conf" --foreground
+}
+
+cmd_up() {
+	local sd
+	sd=$(state_dir)
+	if ip netns list | grep -q "^elb-lab-$RUN-"; then
+		echo "lab run '$RUN' already exists; run: $0 down -r $RUN" >&2
+		exit 1
+	fi
+	mkdir -p "$sd"
+	: >"$sd/pids"
+	mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf
+	log "namespaces and links"
+	build_topology
+	log "core router: BIRD 2"
+	start_router
+	log "backends: $BACKENDS_A (region A), $BACKENDS_B (region B)"
+	for b in $BACKENDS_A $BACKENDS_B; do start_backend "$b"; done
+	log "LB nodes: $LB_NODES"
+	for n in $LB_NODES; do start_lb "$n"; done
+	log "up (state in $sd)"
+}
+
+cmd_down() {
+	local sd n
+	sd=$(state_dir)
+	if [ -f "$sd/pids" ]; then
+		while read -r pid name; do
+			kill "$pid" 2>/dev/null || true
+		done <"$sd/pids"
+		sleep 0.3
+		while read -r pid name; do
+			kill -9 "$pid" 2>/dev/null || true
+		done <"$sd/pids"
+	fi
+	for n in $(ip netns list | awk '{print $1}' | grep "^elb-lab-$RUN-" || true); do
+		ip netns del "$n" 2>/dev/null || true
+	done
+	rm -rf /sys/fs/bpf/edgelb/"$RUN"-* 2>/dev/null || true
+	rm -rf "$sd"
+	log "down"
+}
+
+cmd_status() {
+	local n
+	echo "== BGP sessions at the core router"
+	birdc_lab show protocols | grep -E "BGP|Name" || true
+	echo "== VIP routes in the core router's kernel"
+	nsx router ip route show "$VIP4" || true
+	nsx router ip -6 route show "$VIP6" || true
+	for n in $LB_NODES; do
+		echo "== $n"
+		"$BUILD/edgelbctl" -s "$(state_dir)/$n.sock" status 2>&1 || true
+	done
+}
+
+ARGS=()
+[ $# -ge 1 ] || usage
+CMD=$1
+shift
+parse_run "$@"
+case "$CMD" in
+up) cmd_up ;;
+down) cmd_down ;;
+status) cmd_status ;;
+exec) nsx "${ARGS[@]}" ;;
+birdc) birdc_lab "${ARGS[@]}" ;;
+*) usage ;;
+esac
