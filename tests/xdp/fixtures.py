@@ -446,6 +446,43 @@ case("ipv6_payload_length_beyond_frame_dropped", bytes(p6), "DROP", counters={"d
 case("ipv6_tcp_truncated_dropped", bytes(client_eth() / IPv6(src=CLIENT6, dst=VIP1, nh=6) / Raw(b"\x01\x02\x03")),
      "DROP", counters={"drops.TRUNC_L4": 1})
 
+# Backend-side decapsulation (bpf/decap.bpf.c): every IP-in-IP frame the LB sends above must come
+# out as the inner packet behind the same Ethernet addresses (and VLAN tag), ethertype of the
+# inner family. Local addresses: all backends'; VIPs: all VIP addresses.
+
+DECAP_CASES = []
+
+
+def decap_case(name, frame, verdict, out=None):
+    DECAP_CASES.append({"name": name, "in": bytes(frame), "verdict": verdict,
+                        "out": bytes(out) if out is not None else bytes(frame)})
+
+
+for c in list(CASES):
+    if c["verdict"] != "TX" or c["backend"] is None or VIPS[c["vip"]][4] & F_L2DSR:
+        continue
+    outer = Ether(c["out"])
+    vlan = outer[Dot1Q].vlan if Dot1Q in outer else None
+    l2len = 18 if vlan is not None else 14
+    inner_l3 = l3_of(c["in"])
+    inner_type = 0x0800 if inner_l3[0] >> 4 == 4 else 0x86DD
+    outer_len = 20 if c["out"][l2len] >> 4 == 4 else 40
+    expected = bytearray(c["out"][:l2len]) + c["out"][l2len + outer_len:]
+    expected[l2len - 2:l2len] = struct.pack(">H", inner_type)
+    decap_case("decap_" + c["name"], c["out"], "PASS", expected)
+
+inner = IP(src=CLIENT4, dst=VIP0) / TCP(sport=1, dport=80)
+decap_case("decap_outer_not_local_untouched",
+           Ether(dst=NODE_MAC, src=ROUTER_MAC) / IP(src="172.31.0.1", dst="203.0.113.99", proto=4) / inner, "PASS")
+decap_case("decap_inner_not_vip_dropped",
+           Ether(dst=NODE_MAC, src=ROUTER_MAC) / IP(src="172.31.0.1", dst=BACKENDS[0][1], proto=4) /
+           IP(src=CLIENT4, dst="198.51.100.99") / TCP(), "DROP")
+decap_case("decap_inner_truncated_dropped",
+           Ether(dst=NODE_MAC, src=ROUTER_MAC) / IP(src="172.31.0.1", dst=BACKENDS[0][1], proto=4) /
+           Raw(bytes(inner)[:12]), "DROP")
+decap_case("decap_plain_traffic_untouched", client_eth() / IP(src=CLIENT4, dst=BACKENDS[0][1]) / TCP(dport=8000), "PASS")
+
+# ---------------------------------------------------------------------------------------------
 # The transport header of non-VIP traffic is never parsed only if the address filter says "no":
 # make sure the non-VIP addresses above do not share a filter bit with a VIP address.
 
@@ -541,9 +578,17 @@ def main(path):
             -1 if c["vip"] is None else c["vip"], -1 if c["backend"] is None else c["backend"],
             1 if c["new_flow"] else 0, n, n, len(c["actions"]), 1 if c["xdp"] else 0))
     w("};")
+    for n, c in enumerate(DECAP_CASES):
+        w("static const unsigned char fx_decap_in_%d[] = %s;" % (n, c_bytes(c["in"])))
+        w("static const unsigned char fx_decap_out_%d[] = %s;" % (n, c_bytes(c["out"])))
+    w("static const struct fx_decap_case fx_decap_cases[] = {")
+    for n, c in enumerate(DECAP_CASES):
+        w('\t{"%s", fx_decap_in_%d, %d, LB_%s, fx_decap_out_%d, %d},' % (
+            c["name"], n, len(c["in"]), c["verdict"], n, len(c["out"])))
+    w("};")
     with open(path, "w") as f:
         f.write("\n".join(out) + "\n")
-    print("fixtures.py: %d cases -> %s" % (len(CASES), path))
+    print("fixtures.py: %d cases, %d decap cases -> %s" % (len(CASES), len(DECAP_CASES), path))
 
 
 if __name__ == "__main__":

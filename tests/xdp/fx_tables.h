@@ -51,16 +51,25 @@ struct fx_case {
 	int xdp;
 };
 
+struct fx_decap_case {
+	const char *name;
+	const unsigned char *in;
+	unsigned in_len;
+	int verdict;
+	const unsigned char *out;
+	unsigned out_len;
+};
+
 #include "tests/xdp/fixtures.h"
 
-static void fill_ring(uint32_t *ring, const unsigned *members, int n)
+static inline void fill_ring(uint32_t *ring, const unsigned *members, int n)
 {
 	for (int i = 0; i < FX_RING; i++)
 		ring[i] = n ? members[i % n] : LB_NO_BACKEND;
 }
 
 /* The backend table as the fixtures start: every backend up, generation 1. */
-static void fx_initial_backends(struct lb_backend *backends)
+static inline void fx_initial_backends(struct lb_backend *backends)
 {
 	for (size_t i = 0; i < sizeof(fx_backends) / sizeof(fx_backends[0]); i++) {
 		struct lb_backend *be = &backends[fx_backends[i].id];
@@ -75,7 +84,7 @@ static void fx_initial_backends(struct lb_backend *backends)
 }
 
 /* arg: struct lb_backend[LB_MAX_BACKENDS] from fx_initial_backends() */
-static int fx_apply_topology(struct lbt *t, void *arg)
+static inline int fx_apply_topology(struct lbt *t, void *arg)
 {
 	struct lb_node_cfg node = {
 	    .hash_seed = FX_SEED,

@@ -20,3 +20,9 @@ $(BUILD)/tests/xdp/xdp_veth_loader: tests/xdp/xdp_veth_loader.c $(BUILD)/tests/x
 
 BINS += $(BUILD)/tests/xdp/xdp_veth_loader
 INTEG_TESTS += tests/integration/test_xdp_veth.sh
+
+$(BUILD)/tests/xdp/test_decap: tests/xdp/test_decap.c $(BUILD)/tests/xdp/fixtures.h \
+		$(BUILD)/bpf/decap.skel.h
+	$(CC) $(CFLAGS) -Wno-missing-field-initializers -o $@ $< $(BPF_LIBS) -lcmocka
+
+UNIT_TESTS += $(BUILD)/tests/xdp/test_decap
