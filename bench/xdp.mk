@@ -4,6 +4,7 @@
 XDP_BENCH_LIBS := $(BUILD)/libedgelb-tables.a \
 	$(shell pkg-config --libs libbpf 2>/dev/null || echo -lbpf -lelf -lz)
 XDP_BENCH_BPF := $(BUILD)/bench/xdp_gen.bpf.o $(BUILD)/bench/xdp_sink.bpf.o
+.SECONDARY: $(XDP_BENCH_BPF)
 
 $(BUILD)/bench/xdp_testrun.o: $(BUILD)/bpf/lb_bench.skel.h $(BUILD)/bpf/macswap.skel.h
 $(BUILD)/bench/xdp_live.o: $(BUILD)/bpf/lb.skel.h $(BUILD)/bpf/macswap.skel.h \

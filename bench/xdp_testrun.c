@@ -37,6 +37,7 @@ struct options {
 	unsigned repeat;
 	unsigned pairs;
 	int cpu;
+	const char *only; /* run only the case of this BENCH name (profiling) */
 };
 
 /* One loaded edgelb bench program with its tables. */
@@ -317,6 +318,11 @@ static int run_case(struct bench *b, size_t idx)
 	return 0;
 }
 
+static int case_selected(const struct options *o, size_t i)
+{
+	return !o->only || !strcmp(o->only, cases[i].bench_name);
+}
+
 static void print_table(const struct bench *b)
 {
 	printf("\nXDP test-run: ns per packet, BPF_PROG_TEST_RUN repeat=%u, %u A/B pairs, CPU %d\n",
@@ -328,6 +334,8 @@ static void print_table(const struct bench *b)
 		double lo = r->pairs[0].ratio, hi = lo;
 		char target[32] = "-";
 
+		if (!case_selected(&b->opt, i))
+			continue;
 		for (unsigned p = 1; p < r->npairs; p++) {
 			lo = r->pairs[p].ratio < lo ? r->pairs[p].ratio : lo;
 			hi = r->pairs[p].ratio > hi ? r->pairs[p].ratio : hi;
@@ -341,40 +349,53 @@ static void print_table(const struct bench *b)
 	printf("(each row: the A/B pair with the median ratio; every edgelb run verified by its "
 	       "counters)\n\n");
 	for (size_t i = 0; i < NCASES; i++)
-		printf("BENCH %s value=%.1f unit=ns baseline=%.1f ratio=%.3f\n",
-		       cases[i].bench_name, b->results[i].median.lb_ns,
-		       b->results[i].median.base_ns, b->results[i].median.ratio);
+		if (case_selected(&b->opt, i))
+			printf("BENCH %s value=%.1f unit=ns baseline=%.1f ratio=%.3f\n",
+			       cases[i].bench_name, b->results[i].median.lb_ns,
+			       b->results[i].median.base_ns, b->results[i].median.ratio);
+}
+
+static int known_case(const char *name)
+{
+	for (size_t i = 0; i < NCASES; i++)
+		if (!strcmp(name, cases[i].bench_name))
+			return 1;
+	return 0;
 }
 
 static void usage(const char *prog)
 {
 	fprintf(stderr,
-		"usage: %s [--repeat N] [--pairs N] [--cpu N]\n"
+		"usage: %s [--repeat N] [--pairs N] [--cpu N] [--only NAME]\n"
 		"  --repeat  BPF_PROG_TEST_RUN repetitions per run (default 1000000, min 1000000)\n"
 		"  --pairs   edgelb/macswap A/B pairs per case (default 7, 5..%d)\n"
-		"  --cpu     CPU to pin to (default: the last one)\n",
+		"  --cpu     CPU to pin to (default: the last one)\n"
+		"  --only    run only the case of this BENCH name (for profiling)\n",
 		prog, PAIRS_MAX);
 }
 
 static int parse_options(int argc, char **argv, struct options *o)
 {
-	static const struct option longopts[] = {{"repeat", required_argument, 0, 'r'},
-						 {"pairs", required_argument, 0, 'p'},
-						 {"cpu", required_argument, 0, 'c'},
-						 {"help", no_argument, 0, 'h'},
-						 {0, 0, 0, 0}};
+	static const struct option longopts[] = {
+	    {"repeat", required_argument, 0, 'r'}, {"pairs", required_argument, 0, 'p'},
+	    {"cpu", required_argument, 0, 'c'},    {"only", required_argument, 0, 'o'},
+	    {"help", no_argument, 0, 'h'},         {0, 0, 0, 0}};
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	int ch;
 
 	o->repeat = 1000000;
 	o->pairs = 7;
 	o->cpu = (int)(ncpu > 0 ? ncpu - 1 : 0);
-	while ((ch = getopt_long(argc, argv, "r:p:c:h", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "r:p:c:o:h", longopts, NULL)) != -1) {
 		char *endp;
 		long v;
 
 		if (ch == 'h' || ch == '?')
 			return -1;
+		if (ch == 'o') {
+			o->only = optarg;
+			continue;
+		}
 		v = strtol(optarg, &endp, 10);
 		if (*endp || v < 0) {
 			fprintf(stderr, "bad number '%s'\n", optarg);
@@ -386,6 +407,10 @@ static int parse_options(int argc, char **argv, struct options *o)
 			o->pairs = (unsigned)v;
 		else
 			o->cpu = (int)v;
+	}
+	if (o->only && !known_case(o->only)) {
+		fprintf(stderr, "no case named '%s'\n", o->only);
+		return -1;
 	}
 	if (o->repeat < 1000000 || o->pairs < 5 || o->pairs > PAIRS_MAX || o->cpu >= ncpu) {
 		fprintf(stderr, "repeat must be >= 1000000, pairs 5..%d, cpu < %ld\n", PAIRS_MAX,
@@ -437,6 +462,8 @@ int main(int argc, char **argv)
 	if (pin_cpu(b.opt.cpu) || setup(&b))
 		goto out;
 	for (size_t i = 0; i < NCASES; i++) {
+		if (!case_selected(&b.opt, i))
+			continue;
 		if (run_case(&b, i)) {
 			fprintf(stderr, "case '%s' failed\n", cases[i].title);
 			goto out;
