@@ -49,6 +49,8 @@ BACKENDS = {
     5: (6, "2001:db8:1::5", "02:00:00:00:01:05"),
     6: (4, "203.0.113.6", "02:00:00:00:01:06"),
 }
+# backends reached through another interface: devmap slot + 1 (0: the receiving port)
+BACKEND_TX_PORT = {6: 1}
 UP, DOWN, DRAINING = 1, 0, 2
 backend_state = {i: UP for i in BACKENDS}
 backend_gen = {i: 1 for i in BACKENDS}
@@ -66,6 +68,7 @@ VIPS = {
     5: (4, "192.0.2.13", TCP_P, 80, F_SRC_HASH, [0, 1, 2]),
     6: (6, "2001:db8::11", UDP_P, 53, 0, [0, 1]),  # IPv6-in-IPv4
     7: (4, "192.0.2.14", TCP_P, 80, 0, []),  # no backend at all
+    8: (4, "192.0.2.15", TCP_P, 80, 0, [6]),  # backend behind another port (devmap)
 }
 ring_members = {v: list(VIPS[v][5]) for v in VIPS}
 
@@ -248,11 +251,14 @@ def forward_case(name, frame, vip_id, fam, src, dst, sport, dport, proto, syn=Fa
         # Ethernet padding after the IP packet stays where it was, behind the inner packet
         pad = len(frame) - (14 + (4 if vlan is not None else 0)) - len(l3_of(frame))
         out += frame[len(frame) - pad:] if pad > 0 else b""
-    counters["tx"] = 1
+    if BACKEND_TX_PORT.get(bid):
+        counters["redirect"] = 1
+    else:
+        counters["tx"] = 1
     if fragment:
         counters["fragments"] = 1
-    case(name, frame, "TX", out=out, counters=counters, vip=vip_id, backend=bid, new_flow=new,
-         actions=actions)
+    case(name, frame, "REDIRECT" if BACKEND_TX_PORT.get(bid) else "TX", out=out,
+         counters=counters, vip=vip_id, backend=bid, new_flow=new, actions=actions)
     return bid
 
 
@@ -310,6 +316,9 @@ assert len({c["backend"] for c in CASES[-3:]}) == 1, "source hashing must pick o
 VIP7 = VIPS[7][1]
 fnb = client_eth() / v4(CLIENT4, VIP7) / TCP(sport=43000, dport=80, flags="S")
 forward_case("v4_vip_without_backends_dropped", fnb, 7, 4, CLIENT4, VIP7, 43000, 80, TCP_P, syn=True)
+VIP8 = VIPS[8][1]
+frd = client_eth() / v4(CLIENT4, VIP8, flags="DF") / TCP(sport=43001, dport=80, flags="S")
+forward_case("v4_backend_on_other_port_redirected", frd, 8, 4, CLIENT4, VIP8, 43001, 80, TCP_P, syn=True)
 
 # ---- ICMP --------------------------------------------------------------------------------------
 
@@ -459,7 +468,7 @@ def decap_case(name, frame, verdict, out=None):
 
 
 for c in list(CASES):
-    if c["verdict"] != "TX" or c["backend"] is None or VIPS[c["vip"]][4] & F_L2DSR:
+    if c["verdict"] not in ("TX", "REDIRECT") or c["backend"] is None or VIPS[c["vip"]][4] & F_L2DSR:
         continue
     outer = Ether(c["out"])
     vlan = outer[Dot1Q].vlan if Dot1Q in outer else None
@@ -542,7 +551,7 @@ def main(path):
     w("#define FX_SRC6_MASK 0x%08xu" % SRC6_MASK)
     w("static const struct fx_backend fx_backends[] = {")
     for i, (fam, a, mac) in sorted(BACKENDS.items()):
-        w("\t{%d, %d, %s, %s}," % (i, fam, c_addr(fam, a), c_mac(mac)))
+        w("\t{%d, %d, %s, %s, %d}," % (i, fam, c_addr(fam, a), c_mac(mac), BACKEND_TX_PORT.get(i, 0)))
     w("};")
     for i, v in sorted(VIPS.items()):
         w("static const unsigned fx_vip%d_members[] = {%s};" % (i, ",".join(map(str, v[5])) or "0"))

@@ -17,6 +17,7 @@
 struct fx_backend {
 	int id, family;
 	unsigned char addr[16], mac[6];
+	int tx_port; /* devmap slot + 1, 0: the receiving port */
 };
 struct fx_vip {
 	int id, family;
@@ -80,6 +81,7 @@ static inline void fx_initial_backends(struct lb_backend *backends)
 		be->family = fx_backends[i].family;
 		be->state = LB_BACKEND_UP;
 		be->generation = 1;
+		be->tx_port = (__u32)fx_backends[i].tx_port;
 	}
 }
 

@@ -88,6 +88,10 @@ static int group_setup(void **state)
 	    .vip_stats = bpf_map__fd(env.skel->maps.vip_stats),
 	    .backend_stats = bpf_map__fd(env.skel->maps.backend_stats),
 	};
+	/* backends with tx_port go out of devmap slot tx_port - 1: point it at lo */
+	__u32 slot = 0, lo_ifindex = 1;
+	if (bpf_map_update_elem(bpf_map__fd(env.skel->maps.tx_ports), &slot, &lo_ifindex, BPF_ANY))
+		return -1;
 	env.xdp = lbt_bpf_new(&fds, FX_RING);
 	env.user = lb_user_tables_new(4096);
 	if (!env.xdp || !env.user)
