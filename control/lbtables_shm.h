@@ -33,12 +33,12 @@
 #include "dataplane/core/flow.h"
 #include "dataplane/core/tables.h"
 
-#define LB_SHM_MAGIC        0x4d48534c42454445ull /* "EDELBSHM" little-endian */
-#define LB_SHM_LAYOUT       1                      /* this file's own layout revision */
-#define LB_SHM_MAX_LCORES   64
-#define LB_SHM_VIP_SLOTS    2048 /* open addressing over LB_MAX_VIPS * 4 entries: < 50 % full */
-#define LB_SHM_ALIGN        (2u << 20) /* sections on 2 MiB: hugetlbfs maps and protects so */
-#define LB_SHM_CACHE_LINE   64
+#define LB_SHM_MAGIC      0x4d48534c42454445ull /* "EDELBSHM" little-endian */
+#define LB_SHM_LAYOUT     1                     /* this file's own layout revision */
+#define LB_SHM_MAX_LCORES 64
+#define LB_SHM_VIP_SLOTS  2048       /* open addressing over LB_MAX_VIPS * 4 entries: < 50 % full */
+#define LB_SHM_ALIGN      (2u << 20) /* sections on 2 MiB: hugetlbfs maps and protects so */
+#define LB_SHM_CACHE_LINE 64
 
 /* VIP slot states */
 #define LB_SHM_SLOT_FREE 0

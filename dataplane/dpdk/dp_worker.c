@@ -1,0 +1,328 @@
+// SPDX-License-Identifier: MIT
+/*
+ * dp_worker.c - the packet core's hooks for DPDK (shared-memory tables, per-lcore connection
+ * table and counters, mbuf prepend) and the per-lcore burst loop. See dp_worker.h.
+ */
+#include "dataplane/dpdk/dp_worker.h"
+
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_pause.h>
+#include <rte_prefetch.h>
+
+#define PREFETCH_AHEAD 3
+
+/* ---- the core's hooks ---- */
+
+#define W(ctx) ((struct dp_worker *)(ctx))
+
+LB_INLINE const struct lb_node_cfg *lb_hook_node(void *ctx)
+{
+	return &W(ctx)->node;
+}
+
+LB_INLINE int lb_hook_vip_addr_filter(void *ctx, const struct lb_flow *f)
+{
+	return lb_vip_filter_test(&W(ctx)->shm->tables->filter, &f->dst, f->family);
+}
+
+/* VIP entries and backends are copied out of shared memory (seqlock): the core keeps a pointer
+ * to a stable copy. Two copies alternate, so the previous result stays valid for one more call. */
+LB_INLINE const struct lb_vip_meta *lb_hook_vip(void *ctx, const struct lb_vip_key *key)
+{
+	struct dp_worker *w = W(ctx);
+	struct lb_vip_meta *out = &w->vip_copy[w->vip_next ^= 1];
+
+	return lb_shm_read_vip(w->shm->tables, key, out) ? NULL : out;
+}
+
+LB_INLINE __u32 lb_hook_ring(void *ctx, const struct lb_vip_meta *vip, __u32 slot)
+{
+	return lb_shm_ring_slot(W(ctx)->shm, vip->vip_id, slot);
+}
+
+LB_INLINE const struct lb_backend *lb_hook_backend(void *ctx, __u32 id)
+{
+	struct dp_worker *w = W(ctx);
+	struct lb_backend *out = &w->be_copy[w->be_next ^= 1];
+
+	return lb_shm_read_backend(w->shm->tables, id, out) ? NULL : out;
+}
+
+LB_INLINE struct lb_conn *lb_hook_conn_get(void *ctx, const struct lb_flow *key)
+{
+	return lb_ct_get(&W(ctx)->ct, key);
+}
+
+LB_INLINE int lb_hook_conn_put(void *ctx, const struct lb_flow *key, const struct lb_conn *val)
+{
+	return lb_ct_put(&W(ctx)->ct, key, val);
+}
+
+LB_INLINE __u32 lb_hook_now_tick(void *ctx)
+{
+	return W(ctx)->now_tick;
+}
+
+LB_INLINE struct lb_global_stats *lb_hook_gstats(void *ctx)
+{
+	return &W(ctx)->slot->gstats;
+}
+
+LB_INLINE struct lb_vip_stats *lb_hook_vstats(void *ctx, __u32 vip_id)
+{
+	return vip_id < LB_MAX_VIPS ? &W(ctx)->slot->vstats[vip_id] : NULL;
+}
+
+LB_INLINE struct lb_backend_stats *lb_hook_bstats(void *ctx, __u32 id)
+{
+	return id < LB_MAX_BACKENDS ? &W(ctx)->slot->bstats[id] : NULL;
+}
+
+/* Encapsulation grows the frame into the mbuf's headroom. */
+LB_INLINE int lb_hook_push(void *ctx, struct lb_pkt *pkt, int len)
+{
+	char *data = rte_pktmbuf_prepend(W(ctx)->cur, (uint16_t)len);
+
+	if (!data)
+		return -1;
+	pkt->data = data;
+	return 0;
+}
+
+#include "dataplane/core/lb.h"
+
+/* ---- setup ---- */
+
+int dp_worker_init(struct dp_worker *w, const struct dp_worker_cfg *cfg,
+		   const struct lb_shm_map *shm)
+{
+	uint64_t bytes = lb_ct_mem_size(cfg->conn_entries, NULL);
+	int socket = (int)rte_lcore_to_socket_id(cfg->lcore_id);
+
+	memset(w, 0, sizeof(*w));
+	if (cfg->nnics == 0 || cfg->nnics > DP_MAX_NICS || cfg->lcore_id >= LB_SHM_MAX_LCORES ||
+	    cfg->conn_entries == 0)
+		return -EINVAL;
+	w->cfg = *cfg;
+	w->shm = shm;
+	w->slot = &shm->lcores[cfg->lcore_id];
+	w->ct_mem = rte_zmalloc_socket("edgelb_conns", bytes, RTE_CACHE_LINE_SIZE,
+				       socket < 0 ? SOCKET_ID_ANY : socket);
+	if (!w->ct_mem)
+		return -ENOMEM;
+	lb_ct_init(&w->ct, w->ct_mem, cfg->conn_entries);
+	for (unsigned p = 0; p < DP_MAX_PORTS; p++)
+		w->nic_of_port[p] = DP_NO_PORT;
+	for (uint16_t i = 0; i < cfg->nnics; i++) {
+		if (cfg->nic_ports[i] >= DP_MAX_PORTS)
+			return -EINVAL;
+		w->nic_of_port[cfg->nic_ports[i]] = i;
+	}
+	/* a tick is 2^30 ns */
+	w->tsc_per_tick = (uint64_t)((double)rte_get_tsc_hz() * 1.073741824);
+	/* a fresh table needs no clearing; a clear made while offline is applied at the next burst
+	 */
+	w->slot->conn_clear_gen = __atomic_load_n(&shm->hdr->conn_clear_gen, __ATOMIC_ACQUIRE);
+	return 0;
+}
+
+void dp_worker_fini(struct dp_worker *w)
+{
+	rte_free(w->ct_mem);
+	w->ct_mem = NULL;
+}
+
+void dp_worker_online(struct dp_worker *w)
+{
+	lb_shm_lcore_online(w->shm, w->slot, w->cfg.lcore_id, (uint32_t)getpid());
+}
+
+void dp_worker_offline(struct dp_worker *w)
+{
+	lb_shm_lcore_offline(w->shm, w->slot);
+}
+
+/* ---- the burst loop ---- */
+
+static inline void tx_enqueue(struct dp_worker *w, uint16_t port, struct rte_mbuf *m)
+{
+	struct dp_txbuf *b = &w->tx[port];
+
+	if (b->n == RTE_DIM(b->pkts)) { /* cannot happen with bursts of DP_BURST; stay safe */
+		rte_pktmbuf_free(m);
+		w->slot->tx_dropped++;
+		return;
+	}
+	b->pkts[b->n++] = m;
+}
+
+static void tx_flush_port(struct dp_worker *w, uint16_t port)
+{
+	struct dp_txbuf *b = &w->tx[port];
+	uint16_t sent;
+
+	if (!b->n)
+		return;
+	sent = rte_eth_tx_burst(port, w->cfg.queue, b->pkts, b->n);
+	w->slot->tx += sent;
+	if (unlikely(sent < b->n)) {
+		w->slot->tx_dropped += b->n - sent;
+		rte_pktmbuf_free_bulk(&b->pkts[sent], b->n - sent);
+	}
+	b->n = 0;
+}
+
+static void tx_flush(struct dp_worker *w)
+{
+	for (uint16_t i = 0; i < w->cfg.nnics; i++) {
+		tx_flush_port(w, w->cfg.nic_ports[i]);
+		if (w->cfg.exc_ports[i] != DP_NO_PORT)
+			tx_flush_port(w, w->cfg.exc_ports[i]);
+	}
+}
+
+void dp_worker_process(struct dp_worker *w, struct rte_mbuf *m, struct lb_result *res)
+{
+	struct lb_pkt pkt;
+
+	w->cur = m;
+	pkt.data = rte_pktmbuf_mtod(m, void *);
+	pkt.end = (char *)pkt.data + rte_pktmbuf_data_len(m);
+	lb_process(w, &pkt, res);
+}
+
+/* Decide one packet received on NIC index nic and queue it for its destination. */
+static inline void handle_packet(struct dp_worker *w, struct rte_mbuf *m, uint16_t nic)
+{
+	struct lb_result res;
+	uint16_t to;
+
+	/* the core reads one contiguous frame */
+	if (unlikely(m->nb_segs > 1) && rte_pktmbuf_linearize(m)) {
+		res.verdict = LB_PASS;
+	} else {
+		dp_worker_process(w, m, &res);
+	}
+	switch (res.verdict) {
+	case LB_TX:
+		tx_enqueue(w, w->cfg.nic_ports[nic], m);
+		return;
+	case LB_REDIRECT:
+		to = res.tx_port < DP_MAX_PORTS ? w->nic_of_port[res.tx_port] : DP_NO_PORT;
+		if (to != DP_NO_PORT) {
+			tx_enqueue(w, w->cfg.nic_ports[to], m);
+			return;
+		}
+		break;
+	case LB_PASS:
+		if (w->cfg.exc_ports[nic] != DP_NO_PORT) {
+			w->slot->exception_tx++;
+			tx_enqueue(w, w->cfg.exc_ports[nic], m);
+			return;
+		}
+		break;
+	case LB_DROP:
+		break;
+	}
+	w->slot->tx_dropped++;
+	rte_pktmbuf_free(m);
+}
+
+static unsigned poll_nic(struct dp_worker *w, uint16_t nic)
+{
+	struct rte_mbuf *pkts[DP_BURST];
+	uint16_t n = rte_eth_rx_burst(w->cfg.nic_ports[nic], w->cfg.queue, pkts, DP_BURST);
+	uint16_t i;
+
+	for (i = 0; i < n && i < PREFETCH_AHEAD; i++)
+		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
+	for (i = 0; i + PREFETCH_AHEAD < n; i++) {
+		rte_prefetch0(rte_pktmbuf_mtod(pkts[i + PREFETCH_AHEAD], void *));
+		handle_packet(w, pkts[i], nic);
+	}
+	for (; i < n; i++)
+		handle_packet(w, pkts[i], nic);
+	return n;
+}
+
+/* What the kernel sends through an exception port leaves by its NIC port, untouched. */
+static unsigned poll_exception(struct dp_worker *w, uint16_t nic)
+{
+	struct rte_mbuf *pkts[DP_BURST];
+	uint16_t exc = w->cfg.exc_ports[nic];
+	uint16_t n;
+
+	if (exc == DP_NO_PORT)
+		return 0;
+	n = rte_eth_rx_burst(exc, w->cfg.queue, pkts, DP_BURST);
+	for (uint16_t i = 0; i < n; i++)
+		tx_enqueue(w, w->cfg.nic_ports[nic], pkts[i]);
+	w->slot->exception_rx += n;
+	return n;
+}
+
+/* Between bursts: apply a connection-table clear, take the node settings and the clock. */
+static void burst_prologue(struct dp_worker *w)
+{
+	uint64_t clear = __atomic_load_n(&w->shm->hdr->conn_clear_gen, __ATOMIC_ACQUIRE);
+
+	if (unlikely(clear != w->slot->conn_clear_gen)) {
+		memset(w->ct_mem, 0, lb_ct_mem_size(w->cfg.conn_entries, NULL));
+		__atomic_store_n(&w->slot->conn_clear_gen, clear, __ATOMIC_RELEASE);
+	}
+	lb_shm_read_node(w->shm->tables, &w->node);
+	if (w->tsc_per_tick)
+		w->now_tick = (uint32_t)(rte_get_tsc_cycles() / w->tsc_per_tick);
+}
+
+unsigned dp_worker_poll(struct dp_worker *w)
+{
+	unsigned rx = 0;
+
+	burst_prologue(w);
+	for (uint16_t i = 0; i < w->cfg.nnics; i++) {
+		rx += poll_nic(w, i);
+		rx += poll_exception(w, i);
+	}
+	tx_flush(w);
+	w->slot->rx += rx;
+	w->slot->bursts++;
+	w->slot->conn_evictions = w->ct.evictions;
+	lb_shm_lcore_quiescent(w->shm, w->slot);
+	return rx;
+}
+
+/* Several empty polls in a row: pause, or sleep (offline, so table writers need not wait). */
+static void idle_backoff(struct dp_worker *w)
+{
+	w->slot->idle_polls++;
+	if (++w->idle_polls < w->cfg.idle_threshold)
+		return;
+	if (!w->cfg.idle_sleep_us) {
+		rte_pause();
+		return;
+	}
+	dp_worker_offline(w);
+	usleep(w->cfg.idle_sleep_us);
+	dp_worker_online(w);
+}
+
+void dp_worker_loop(struct dp_worker *w, volatile int *stop)
+{
+	dp_worker_online(w);
+	while (!*stop) {
+		if (dp_worker_poll(w)) {
+			w->idle_polls = 0;
+		} else if (w->cfg.idle_threshold) {
+			idle_backoff(w);
+		}
+	}
+	dp_worker_offline(w);
+}

@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * dp_worker.h - one edgelb-dp worker lcore: its burst loop (rx burst -> lb_process per packet ->
+ * tx burst), its connection table, and the packet core's hooks over the shared-memory tables
+ * (read-only) and its own counter slot. No locks and no atomics on the per-packet path: the
+ * tables are read with seqlock copies, the counters are this lcore's own.
+ *
+ * Ports: every worker polls its rx queue on each NIC port and on each NIC port's exception port
+ * (a TAP / virtio-user port to the kernel), and owns the tx queue of the same index on all of
+ * them. Verdicts: TX -> the receiving NIC port, REDIRECT -> NIC port lb_result.tx_port, PASS ->
+ * the receiving port's exception port (dropped without one), DROP -> freed. What the kernel sends
+ * into an exception port goes out of its NIC port untouched.
+ */
+#ifndef EDGELB_DPDK_WORKER_H
+#define EDGELB_DPDK_WORKER_H
+
+#include <stdint.h>
+
+#include <rte_mbuf.h>
+
+#include "control/lbtables_shm.h"
+#include "dataplane/core/conn_table.h"
+#include "dataplane/core/pkt.h"
+
+#define DP_MAX_PORTS RTE_MAX_ETHPORTS
+#define DP_MAX_NICS  4
+#define DP_BURST     32
+#define DP_NO_PORT   0xffff
+
+/* Which ports a worker serves and how. */
+struct dp_worker_cfg {
+	uint16_t nic_ports[DP_MAX_NICS]; /* DPDK port ids of the NIC ports */
+	uint16_t exc_ports[DP_MAX_NICS]; /* exception port of each NIC port, or DP_NO_PORT */
+	uint16_t nnics;
+	uint16_t queue;          /* this worker's rx and tx queue index on every port */
+	uint32_t lcore_id;       /* also its counter slot in the table file */
+	uint32_t conn_entries;   /* connection table size */
+	uint32_t idle_threshold; /* empty polls before backing off; 0: busy-poll always */
+	uint32_t idle_sleep_us;  /* back-off sleep once idle (0: rte_pause only) */
+};
+
+/* Per-destination tx buffer. */
+struct dp_txbuf {
+	uint16_t n;
+	struct rte_mbuf *pkts[DP_BURST * 2];
+};
+
+struct dp_worker {
+	struct dp_worker_cfg cfg;
+	const struct lb_shm_map *shm;
+	struct lb_shm_lcore *slot; /* this lcore's counters and quiescent epoch */
+	struct lb_conn_table ct;
+	void *ct_mem;
+	uint64_t tsc_per_tick; /* 0: the clock is set by hand (tests) */
+	uint32_t now_tick;
+	uint32_t idle_polls;
+	/* per packet */
+	struct rte_mbuf *cur;
+	struct lb_node_cfg node; /* snapshot taken at each burst */
+	struct lb_vip_meta vip_copy[2];
+	struct lb_backend be_copy[2];
+	uint8_t vip_next, be_next;
+	uint16_t nic_of_port[DP_MAX_PORTS]; /* port id -> NIC index, or DP_NO_PORT */
+	struct dp_txbuf tx[DP_MAX_PORTS];
+};
+
+/*
+ * Prepare a worker (allocates its connection table on the lcore's socket). The worker does not
+ * take its counter slot until dp_worker_online(). 0 or negative errno.
+ */
+int dp_worker_init(struct dp_worker *w, const struct dp_worker_cfg *cfg,
+		   const struct lb_shm_map *shm);
+void dp_worker_fini(struct dp_worker *w);
+
+/* Take / leave the counter slot and the quiescent-state protocol (see lbtables_shm.h). */
+void dp_worker_online(struct dp_worker *w);
+void dp_worker_offline(struct dp_worker *w);
+
+/* One pass over every rx queue of the worker; returns the packets received. */
+unsigned dp_worker_poll(struct dp_worker *w);
+
+/* Run one packet through the core (the mbuf may be prepended to); the verdict's details. */
+void dp_worker_process(struct dp_worker *w, struct rte_mbuf *m, struct lb_result *res);
+
+/* Loop until *stop becomes non-zero; goes online first and offline at the end. */
+void dp_worker_loop(struct dp_worker *w, volatile int *stop);
+
+#endif

@@ -1,0 +1,32 @@
+# dataplane/dpdk: edgelb-dp, the DPDK fast path, and its tests (parity with the fixtures and
+# with XDP over 100,000 flows). Objects that include DPDK headers get DPDK's cflags; -Wno-* for
+# warnings DPDK's own headers raise under -Wextra.
+DPDK_CFLAGS := $(shell pkg-config --cflags libdpdk 2>/dev/null) -Wno-missing-field-initializers
+DPDK_LIBS := $(shell pkg-config --libs libdpdk 2>/dev/null) -lrte_net_ring
+DP_BPF_LIBS := $(shell pkg-config --libs libbpf 2>/dev/null || echo -lbpf -lelf -lz)
+
+SHM_OBJS := $(BUILD)/control/lbtables_shm.o $(BUILD)/control/lbtables.o
+DP_OBJS := $(BUILD)/dataplane/dpdk/dp_worker.o $(BUILD)/dataplane/dpdk/dp_port.o $(SHM_OBJS)
+
+$(BUILD)/dataplane/dpdk/%.o: dataplane/dpdk/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(DPDK_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/edgelb-dp: $(BUILD)/dataplane/dpdk/dp_main.o $(DP_OBJS)
+	$(CC) $(CFLAGS) -o $@ $^ $(DPDK_LIBS)
+
+BINS += $(BUILD)/edgelb-dp
+
+# ---- tests ----
+DP_TEST_OBJS := $(BUILD)/tests/dpdk/dp_testenv.o $(DP_OBJS)
+
+$(BUILD)/tests/dpdk/%.o: tests/dpdk/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(DPDK_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/tests/dpdk/test_dpdk_fixtures.o: $(BUILD)/tests/xdp/fixtures.h
+
+$(BUILD)/tests/dpdk/test_dpdk_fixtures: $(BUILD)/tests/dpdk/test_dpdk_fixtures.o $(DP_TEST_OBJS)
+	$(CC) $(CFLAGS) -o $@ $^ $(DPDK_LIBS) -lcmocka
+
+UNIT_TESTS += $(BUILD)/tests/dpdk/test_dpdk_fixtures

@@ -1,0 +1,325 @@
+// SPDX-License-Identifier: MIT
+/*
+ * test_dpdk_fixtures.c - every fixture of tests/xdp/fixtures.py through edgelb-dp's own worker
+ * (its hooks over the shared-memory table file written by lbtables_shm, its lb_process build,
+ * mbuf prepend, its burst loop on net_ring ports): the verdict (from the port the frame left
+ * by), the whole output frame byte for byte, the change of every global counter and the per-VIP /
+ * per-backend counters, as summed by lbtables_shm's readers. The fixtures' table actions (backend
+ * state, rings, generations) are applied through lbtables_shm between packets.
+ *
+ * Plus the properties of the table file the fixtures do not cover: a second writer is refused,
+ * a restarted writer adopts the tables, a redirect leaves by the backend's port, a worker that
+ * is online holds a ring flip back until it passes a quiescent point, clear_conns.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "control/lbtables.h"
+#include "control/lbtables_shm.h"
+#include "tests/dpdk/dp_testenv.h"
+
+#include "tests/xdp/fx_tables.h" /* the fixtures, their types and their topology */
+
+#define NCASES (sizeof(fx_cases) / sizeof(fx_cases[0])) /* fixture cases */
+
+static struct {
+	struct dp_testenv dp;
+	struct lb_backend backends[LB_MAX_BACKENDS];
+} env;
+
+static const char *verdict_name(int v)
+{
+	static const char *names[] = {"PASS", "DROP", "TX", "REDIRECT"};
+
+	return v >= 0 && v < 4 ? names[v] : "?";
+}
+
+static int apply_action(struct lbt *t, const struct fx_action *a)
+{
+	uint32_t ring[FX_RING];
+
+	switch (a->kind) {
+	case FX_ACT_RING:
+		fill_ring(ring, a->members, a->nmembers);
+		return t->ops->set_ring(t, a->target, ring, FX_RING);
+	case FX_ACT_STATE:
+		env.backends[a->target].state = a->value;
+		return t->ops->set_backend(t, a->target, &env.backends[a->target]);
+	case FX_ACT_GEN:
+		env.backends[a->target].generation = a->value;
+		return t->ops->set_backend(t, a->target, &env.backends[a->target]);
+	}
+	return -EINVAL;
+}
+
+static int group_setup(void **state)
+{
+	int rc = dp_testenv_init(&env.dp, "dpfx", FX_RING, 4096);
+
+	if (rc) {
+		fprintf(stderr, "edgelb-dp test environment: %s\n", strerror(-rc));
+		return -1;
+	}
+	fx_initial_backends(env.backends);
+	/* a backend behind another port (XDP: a devmap slot) is behind the second NIC port here */
+	for (size_t i = 0; i < LB_MAX_BACKENDS; i++)
+		if (env.backends[i].tx_port)
+			env.backends[i].tx_port = env.dp.port[DPT_NIC2] + 1u;
+	rc = fx_apply_topology(env.dp.tables, env.backends);
+	if (rc)
+		fprintf(stderr, "writing the tables failed: %s\n", strerror(-rc));
+	return rc;
+}
+
+static int group_teardown(void **state)
+{
+	dp_testenv_fini(&env.dp);
+	return 0;
+}
+
+static void hexdump_diff(const unsigned char *got, size_t got_len, const unsigned char *want,
+			 size_t want_len)
+{
+	fprintf(stderr, "  output (%zu bytes) != expected (%zu bytes)\n", got_len, want_len);
+	for (size_t i = 0; i < (got_len > want_len ? got_len : want_len); i++) {
+		int g = i < got_len ? got[i] : -1, w = i < want_len ? want[i] : -1;
+
+		if (g != w)
+			fprintf(stderr, "    byte %zu: got %02x want %02x\n", i, g & 0xff,
+				w & 0xff);
+	}
+}
+
+static int check_counters(const struct fx_case *c, const struct lb_global_stats *before,
+			  const struct lb_global_stats *after)
+{
+	const uint64_t *b = (const uint64_t *)before, *a = (const uint64_t *)after;
+	int bad = 0;
+
+	for (size_t w = 0; w < sizeof(*before) / 8; w++) {
+		uint64_t want = 0;
+		const char *name = NULL;
+
+		for (int i = 0; i < c->ncounters; i++)
+			if (c->counters[i].offset == w * 8) {
+				want = c->counters[i].delta;
+				name = c->counters[i].name;
+			}
+		if (a[w] - b[w] != want) {
+			fprintf(stderr, "  counter at offset %zu (%s) changed by %llu, want %llu\n",
+				w * 8, name ? name : "unexpected",
+				(unsigned long long)(a[w] - b[w]), (unsigned long long)want);
+			bad = 1;
+		}
+	}
+	return bad;
+}
+
+static int check_flow_stats(struct lbt *t, const struct fx_case *c, const struct lb_vip_stats *vb,
+			    const struct lb_backend_stats *bb)
+{
+	struct lb_vip_stats va;
+	struct lb_backend_stats ba;
+	int bad = 0;
+
+	if (c->vip < 0 || c->backend < 0)
+		return 0;
+	t->ops->read_vip_stats(t, c->vip, &va);
+	t->ops->read_backend_stats(t, c->backend, &ba);
+	if (va.packets - vb->packets != 1 || va.bytes - vb->bytes != c->in_len ||
+	    va.new_flows - vb->new_flows != (uint64_t)c->new_flow) {
+		fprintf(stderr, "  VIP %d counters: +%llu packets +%llu bytes +%llu new\n", c->vip,
+			(unsigned long long)(va.packets - vb->packets),
+			(unsigned long long)(va.bytes - vb->bytes),
+			(unsigned long long)(va.new_flows - vb->new_flows));
+		bad = 1;
+	}
+	if (ba.packets - bb->packets != 1 || ba.bytes - bb->bytes != c->in_len ||
+	    ba.new_flows - bb->new_flows != (uint64_t)c->new_flow) {
+		fprintf(stderr, "  backend %d counters: +%llu packets +%llu bytes +%llu new\n",
+			c->backend, (unsigned long long)(ba.packets - bb->packets),
+			(unsigned long long)(ba.bytes - bb->bytes),
+			(unsigned long long)(ba.new_flows - bb->new_flows));
+		bad = 1;
+	}
+	return bad;
+}
+
+static void test_fixture(void **state)
+{
+	const struct fx_case *c = *state;
+	struct lbt *t = env.dp.tables;
+	struct lb_global_stats before, after;
+	struct lb_vip_stats vb = {0};
+	struct lb_backend_stats bb = {0};
+	unsigned char out[2048];
+	size_t out_len = sizeof(out);
+	int verdict, bad = 0;
+
+	for (int i = 0; i < c->nactions; i++)
+		assert_int_equal(apply_action(t, &c->actions[i]), 0);
+	t->ops->read_global(t, &before);
+	if (c->vip >= 0 && c->backend >= 0) {
+		t->ops->read_vip_stats(t, c->vip, &vb);
+		t->ops->read_backend_stats(t, c->backend, &bb);
+	}
+	verdict = dp_testenv_run(&env.dp, c->in, c->in_len, out, &out_len);
+	assert_true(verdict >= 0);
+	if (verdict != c->verdict) {
+		fprintf(stderr, "  verdict %s, want %s\n", verdict_name(verdict),
+			verdict_name(c->verdict));
+		bad = 1;
+	}
+	/* a dropped frame leaves by no port; every other verdict's frame is compared whole */
+	if (c->verdict != LB_DROP && (out_len != c->out_len || memcmp(out, c->out, out_len))) {
+		hexdump_diff(out, out_len, c->out, c->out_len);
+		bad = 1;
+	}
+	t->ops->read_global(t, &after);
+	bad |= check_counters(c, &before, &after);
+	bad |= check_flow_stats(t, c, &vb, &bb);
+	assert_int_equal(bad, 0);
+}
+
+/* ---- table-file properties ---- */
+
+static void test_second_writer_refused(void **state)
+{
+	assert_null(lbt_shm_new(env.dp.shm_path, FX_RING));
+}
+
+static void test_bad_file_refused(void **state)
+{
+	char path[128], err[200];
+	struct lb_shm_map m;
+	struct lbt *clobbered;
+	FILE *f;
+	int rc;
+
+	snprintf(path, sizeof(path), "/dev/shm/elb-dpfx-bad-%d", (int)getpid());
+	f = fopen(path, "w");
+	assert_non_null(f);
+	for (int i = 0; i < 4096; i++)
+		fputc('x', f); /* long enough to hold a header, but not one */
+	fclose(f);
+	rc = lb_shm_attach(path, &m, err, sizeof(err));
+	clobbered = lbt_shm_new(path, FX_RING); /* a writer does not take it over either */
+	lbt_shm_free(clobbered);
+	unlink(path);
+	assert_int_equal(rc, -EINVAL);
+	assert_non_null(strstr(err, "magic"));
+	assert_null(clobbered);
+	assert_int_equal(lb_shm_attach(path, &m, err, sizeof(err)), -ENOENT);
+}
+
+static void test_writer_restart_adopts_tables(void **state)
+{
+	struct lb_global_stats before, after;
+	const struct fx_case *fwd = NULL;
+	unsigned char out[2048];
+	size_t out_len = sizeof(out);
+
+	for (size_t i = 0; i < NCASES && !fwd; i++)
+		if (fx_cases[i].verdict == LB_TX && fx_cases[i].nactions == 0 &&
+		    fx_cases[i].backend >= 0)
+			fwd = &fx_cases[i];
+	assert_non_null(fwd);
+	env.dp.tables->ops->read_global(env.dp.tables, &before);
+	lbt_shm_free(env.dp.tables); /* edgelbd stops */
+	env.dp.tables = NULL;
+	/* the fast path forwards on without it */
+	assert_int_equal(dp_testenv_run(&env.dp, fwd->in, fwd->in_len, out, &out_len), LB_TX);
+	assert_int_equal(out_len, fwd->out_len);
+	assert_memory_equal(out, fwd->out, out_len);
+	/* a writer with another ring capacity may not take the file over */
+	assert_null(lbt_shm_new(env.dp.shm_path, FX_RING + 4));
+	env.dp.tables = lbt_shm_new(env.dp.shm_path, FX_RING); /* edgelbd comes back: adopts */
+	assert_non_null(env.dp.tables);
+	env.dp.tables->ops->read_global(env.dp.tables, &after);
+	assert_int_equal(after.rx_packets - before.rx_packets, 1);
+	assert_int_equal(after.tx - before.tx, 1);
+}
+
+static void test_redirect_leaves_by_backend_port(void **state)
+{
+	const struct fx_case *fwd = NULL;
+	struct lb_backend saved;
+	unsigned char out[2048];
+	size_t out_len = sizeof(out);
+	int id;
+
+	for (size_t i = 0; i < NCASES && !fwd; i++)
+		if (fx_cases[i].verdict == LB_TX && fx_cases[i].nactions == 0 &&
+		    fx_cases[i].backend >= 0 && fx_cases[i].vip == 0)
+			fwd = &fx_cases[i];
+	assert_non_null(fwd);
+	id = fwd->backend;
+	saved = env.backends[id];
+	env.backends[id].tx_port = env.dp.port[DPT_NIC2] + 1;
+	assert_int_equal(env.dp.tables->ops->set_backend(env.dp.tables, id, &env.backends[id]), 0);
+	assert_int_equal(env.dp.tables->ops->clear_conns(env.dp.tables), 0);
+	assert_int_equal(dp_testenv_run(&env.dp, fwd->in, fwd->in_len, out, &out_len), LB_REDIRECT);
+	/* a port the node does not drive: dropped, not sent anywhere */
+	env.backends[id].tx_port = 200;
+	env.dp.tables->ops->set_backend(env.dp.tables, id, &env.backends[id]);
+	out_len = sizeof(out);
+	assert_int_equal(dp_testenv_run(&env.dp, fwd->in, fwd->in_len, out, &out_len), LB_DROP);
+	env.backends[id] = saved;
+	env.dp.tables->ops->set_backend(env.dp.tables, id, &saved);
+}
+
+/*
+ * The writer may not rewrite a ring buffer an online worker may still read: with the worker
+ * online and not polling, the second flip of a VIP's ring waits and gives up (-EBUSY); after the
+ * worker passes a quiescent point (one poll), it goes through.
+ */
+static void test_ring_flip_waits_for_quiescent_worker(void **state)
+{
+	struct lbt *t = env.dp.tables;
+	uint32_t ring[FX_RING];
+
+	fill_ring(ring, fx_vips[0].members, fx_vips[0].nmembers);
+	lbt_shm_set_wait_ms(t, 50);
+	dp_worker_online(&env.dp.worker);
+	assert_int_equal(t->ops->set_ring(t, fx_vips[0].id, ring, FX_RING), 0);
+	assert_int_equal(t->ops->set_ring(t, fx_vips[0].id, ring, FX_RING), -EBUSY);
+	dp_worker_poll(&env.dp.worker);
+	assert_int_equal(t->ops->set_ring(t, fx_vips[0].id, ring, FX_RING), 0);
+	dp_worker_offline(&env.dp.worker);
+	assert_int_equal(t->ops->set_ring(t, fx_vips[0].id, ring, FX_RING), 0);
+	assert_int_equal(t->ops->set_ring(t, fx_vips[0].id, ring, FX_RING + 1), -EINVAL);
+	assert_int_equal(t->ops->set_ring(t, LB_MAX_VIPS, ring, FX_RING), -EINVAL);
+	lbt_shm_set_wait_ms(t, 2000);
+}
+
+int main(void)
+{
+	static const struct CMUnitTest extra[] = {
+	    cmocka_unit_test(test_second_writer_refused),
+	    cmocka_unit_test(test_bad_file_refused),
+	    cmocka_unit_test(test_writer_restart_adopts_tables),
+	    cmocka_unit_test(test_redirect_leaves_by_backend_port),
+	    cmocka_unit_test(test_ring_flip_waits_for_quiescent_worker),
+	};
+	size_t n = NCASES + sizeof(extra) / sizeof(extra[0]);
+	struct CMUnitTest *tests = calloc(n, sizeof(*tests));
+	int failed;
+
+	for (size_t i = 0; i < NCASES; i++) {
+		tests[i].name = fx_cases[i].name;
+		tests[i].test_func = test_fixture;
+		tests[i].initial_state = (void *)&fx_cases[i];
+	}
+	memcpy(&tests[NCASES], extra, sizeof(extra));
+	failed = _cmocka_run_group_tests("dpdk_fixtures", tests, n, group_setup, group_teardown);
+	free(tests);
+	return failed;
+}
