@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * api.h - edgelbd's local API for edgelbctl: a unix stream socket on the daemon's event loop.
+ *
+ * Protocol, one exchange per connection:
+ *   request   one line: "<format> <command> [argument]\n", format "text" or "json"
+ *   response  first line "ok" or "error <one-line message>", then the body (a readable table or
+ *             one JSON document), then the daemon closes the connection.
+ * Commands: status, vips, backends [VIP], drain BACKEND, undrain BACKEND, reload, stats,
+ * detach, bgp, drain-node (the last two answer "BGP not configured" until BGP is integrated).
+ */
+#ifndef EDGELB_CONTROL_API_H
+#define EDGELB_CONTROL_API_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "control/daemon.h"
+
+#define API_REQUEST_MAX 512
+
+struct api_server;
+
+/* Creates the socket (removing a stale one) with the given mode. NULL on error (logged). */
+struct api_server *api_open(struct edgelbd *d, const char *path, uint32_t mode);
+void api_close(struct api_server *api);
+
+/* Runs one request (exposed for unit tests): fills out with the response, header line included. */
+void api_handle(struct edgelbd *d, const char *request, struct textbuf *out);
+
+#endif

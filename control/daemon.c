@@ -1,0 +1,1131 @@
+// SPDX-License-Identifier: MIT
+/*
+ * daemon.c - edgelbd's runtime: building it from the config (adopting a pinned fast path), the
+ * per-VIP reconcile that turns health, admin state and next hops into backend rows and a Maglev
+ * ring, the VIP entry sync by difference, reload as a diff, and logging (see daemon.h).
+ */
+#include "control/daemon.h"
+
+#include <arpa/inet.h>
+#include <bpf/bpf.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+
+#include "control/maglev.h"
+#include "control/neigh.h"
+
+#define PROVISIONAL_POLL_NS (50ull * 1000 * 1000)
+
+struct ed_log_settings ed_log_settings = {.level = ED_LOG_INFO};
+
+/* ---- logging ---- */
+
+static const char *const level_names[] = {"error", "warn", "info", "debug"};
+
+int ed_log_level_parse(const char *text, enum ed_log_level *out)
+{
+	for (int i = ED_LOG_ERROR; i <= ED_LOG_DEBUG; i++)
+		if (!strcmp(text, level_names[i])) {
+			*out = (enum ed_log_level)i;
+			return 0;
+		}
+	return -1;
+}
+
+void ed_log(enum ed_log_level level, const char *fmt, ...)
+{
+	static const int syslog_prio[] = {LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG};
+	char msg[1024], stamp[40];
+	struct timespec ts;
+	struct tm tm;
+	va_list ap;
+
+	if (level > ed_log_settings.level)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm);
+	fprintf(stderr, "%s.%03ldZ edgelbd %s: %s\n", stamp, ts.tv_nsec / 1000000,
+		level_names[level], msg);
+	if (ed_log_settings.syslog)
+		syslog(syslog_prio[level], "%s", msg);
+}
+
+/* ---- text buffer ---- */
+
+void tb_printf(struct textbuf *tb, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (tb->oom)
+		return;
+	for (;;) {
+		size_t room = tb->cap - tb->len;
+
+		va_start(ap, fmt);
+		n = vsnprintf(tb->data ? tb->data + tb->len : NULL, room, fmt, ap);
+		va_end(ap);
+		if (n < 0) {
+			tb->oom = true;
+			return;
+		}
+		if ((size_t)n < room) {
+			tb->len += (size_t)n;
+			return;
+		}
+		size_t cap = (tb->cap ? tb->cap * 2 : 4096) + (size_t)n;
+		char *grown = realloc(tb->data, cap);
+
+		if (!grown) {
+			tb->oom = true;
+			return;
+		}
+		tb->data = grown;
+		tb->cap = cap;
+	}
+}
+
+void tb_json_str(struct textbuf *tb, const char *s)
+{
+	tb_printf(tb, "\"");
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\')
+			tb_printf(tb, "\\%c", c);
+		else if (c < 0x20)
+			tb_printf(tb, "\\u%04x", c);
+		else
+			tb_printf(tb, "%c", c);
+	}
+	tb_printf(tb, "\"");
+}
+
+void tb_free(struct textbuf *tb)
+{
+	free(tb->data);
+	memset(tb, 0, sizeof(*tb));
+}
+
+const char *ed_table_state_name(uint8_t state)
+{
+	return state == LB_BACKEND_UP ? "up" : state == LB_BACKEND_DRAINING ? "draining" : "down";
+}
+
+const char *ed_drop_reason_name(unsigned int reason)
+{
+	static const char *const names[LB_DROP_MAX] = {
+	    [LB_DROP_TRUNC_L2] = "trunc_l2",
+	    [LB_DROP_TRUNC_L3] = "trunc_l3",
+	    [LB_DROP_BAD_IHL] = "bad_ihl",
+	    [LB_DROP_BAD_IP_LEN] = "bad_ip_len",
+	    [LB_DROP_IPV6_EXT_LIMIT] = "ipv6_ext_limit",
+	    [LB_DROP_TRUNC_L4] = "trunc_l4",
+	    [LB_DROP_BAD_TCP_DOFF] = "bad_tcp_doff",
+	    [LB_DROP_BAD_UDP_LEN] = "bad_udp_len",
+	    [LB_DROP_NO_BACKEND] = "no_backend",
+	    [LB_DROP_ENCAP_FAILED] = "encap_failed",
+	    [LB_DROP_BAD_ICMP] = "bad_icmp",
+	    [LB_DROP_FAMILY] = "family",
+	};
+
+	return reason < LB_DROP_MAX && names[reason] ? names[reason] : "unknown";
+}
+
+/* ---- lookups ---- */
+
+struct ed_vip *edgelbd_find_vip(struct edgelbd *d, const char *name)
+{
+	for (size_t i = 0; i < d->n_vips; i++)
+		if (!strcmp(d->vips[i]->cfg.name, name))
+			return d->vips[i];
+	return NULL;
+}
+
+struct ed_backend *edgelbd_find_backend(struct edgelbd *d, const char *name)
+{
+	for (size_t i = 0; i < d->n_vips; i++)
+		for (size_t j = 0; j < d->vips[i]->n_backends; j++)
+			if (!strcmp(d->vips[i]->backends[j]->cfg.name, name))
+				return d->vips[i]->backends[j];
+	return NULL;
+}
+
+/* ---- next hops ---- */
+
+static void resolve_next_hop(struct edgelbd *d, struct ed_backend *b)
+{
+	const struct config_ip *hop = &b->cfg.address;
+	int ifindexes[XDP_ATTACH_MAX_IFS], ifindex;
+	uint8_t mac[6];
+
+	for (size_t i = 0; i < d->fp.n_ifs; i++)
+		ifindexes[i] = d->fp.ifs[i].ifindex;
+	if (!neigh_onlink_ifindex(hop->family, &hop->addr, ifindexes, d->fp.n_ifs)) {
+		hop =
+		    hop->family == LB_AF_INET ? &d->cfg->node.gateway_v4 : &d->cfg->node.gateway_v6;
+		if (!hop->family)
+			return;
+	}
+	if (!neigh_lookup(d->neigh, hop->family, &hop->addr, mac, &ifindex))
+		return;
+	memcpy(b->mac, mac, 6);
+	b->mac_known = true;
+	b->tx_port = d->fp.n_ifs > 1 ? xdp_fastpath_tx_port(&d->fp, ifindex) : 0;
+}
+
+/* ---- reconcile ---- */
+
+static bool backend_eligible(const struct ed_backend *b)
+{
+	return b->admin == CONFIG_BACKEND_UP && b->health_up && b->mac_known;
+}
+
+static struct lb_backend backend_row(const struct ed_backend *b)
+{
+	struct lb_backend row = {
+	    .addr = b->cfg.address.addr,
+	    .family = b->cfg.address.family,
+	    .generation = b->generation,
+	    .tx_port = b->tx_port,
+	};
+
+	memcpy(row.mac, b->mac, 6);
+	if (!b->health_up || !b->mac_known || b->admin == CONFIG_BACKEND_DOWN)
+		row.state = LB_BACKEND_DOWN;
+	else if (b->admin == CONFIG_BACKEND_DRAIN)
+		row.state = LB_BACKEND_DRAINING;
+	else
+		row.state = LB_BACKEND_UP;
+	return row;
+}
+
+static int write_row(struct edgelbd *d, struct ed_backend *b, const struct lb_backend *row)
+{
+	struct lbt *t = d->fp.tables;
+	int rc = t->ops->set_backend(t, b->slot, row);
+
+	if (rc) {
+		ed_log(ED_LOG_ERROR, "backend %s: write slot %u: %s", b->cfg.name, b->slot,
+		       strerror(-rc));
+		return rc;
+	}
+	if (b->row.state != row->state)
+		ed_log(ED_LOG_INFO, "backend %s (vip %s): table state %s -> %s", b->cfg.name,
+		       b->vip->cfg.name, ed_table_state_name(b->row.state),
+		       ed_table_state_name(row->state));
+	b->row = *row;
+	return 0;
+}
+
+static bool ring_membership_changed(const struct ed_vip *v)
+{
+	for (size_t i = 0; i < v->n_backends; i++)
+		if (backend_eligible(v->backends[i]) != v->backends[i]->in_ring)
+			return true;
+	return false;
+}
+
+static int install_ring(struct edgelbd *d, struct ed_vip *v)
+{
+	struct maglev_backend *mb = calloc(v->n_backends + 1, sizeof(*mb));
+	uint32_t m = d->cfg->node.ring_size, n = 0;
+	struct lbt *t = d->fp.tables;
+	int rc;
+
+	if (!mb)
+		return -ENOMEM;
+	for (size_t i = 0; i < v->n_backends; i++) {
+		struct ed_backend *b = v->backends[i];
+
+		if (backend_eligible(b))
+			mb[n++] = (struct maglev_backend){b->cfg.name, b->slot, b->cfg.weight};
+		else if (b->admin == CONFIG_BACKEND_UP && b->health_up && !b->mac_known)
+			ed_log(ED_LOG_WARN,
+			       "backend %s (vip %s): healthy but no next-hop MAC "
+			       "resolved yet; kept out of the ring",
+			       b->cfg.name, v->cfg.name);
+	}
+	rc = maglev_build(mb, n, m, d->ring);
+	free(mb);
+	if (!rc)
+		rc = t->ops->set_ring(t, v->vip_id, d->ring, m);
+	if (rc) {
+		d->counters.ring_update_errors++;
+		ed_log(ED_LOG_ERROR, "vip %s: ring update failed: %s", v->cfg.name, strerror(-rc));
+		return rc;
+	}
+	for (size_t i = 0; i < v->n_backends; i++)
+		v->backends[i]->in_ring = backend_eligible(v->backends[i]);
+	v->n_eligible = n;
+	v->generation++;
+	v->ring_installed = true;
+	d->counters.ring_updates++;
+	return 0;
+}
+
+static void update_vip_health(struct edgelbd *d, struct ed_vip *v)
+{
+	bool healthy = d->attached && v->n_eligible >= v->cfg.min_healthy;
+
+	if (healthy == v->healthy)
+		return;
+	v->healthy = healthy;
+	ed_log(ED_LOG_INFO, "vip %s: %s (%u of %zu backends in the ring, min_healthy %u)",
+	       v->cfg.name, healthy ? "healthy" : "unhealthy", v->n_eligible, v->n_backends,
+	       v->cfg.min_healthy);
+	if (d->hook)
+		d->hook(d->hook_arg, v, healthy);
+}
+
+/*
+ * Backends gaining traffic get their row first, then the ring changes, then rows losing traffic
+ * are written: a packet never finds a ring slot whose backend row says DOWN, and a backend taken
+ * out of the ring is marked DOWN only after, so its flows re-hash onto the new ring at once.
+ * Returns true when the ring was replaced (the caller then syncs the VIP entries' generation).
+ */
+static bool reconcile_vip(struct edgelbd *d, struct ed_vip *v, bool force_ring)
+{
+	bool ring_changed = false;
+
+	for (size_t i = 0; i < v->n_backends; i++) {
+		struct ed_backend *b = v->backends[i];
+		struct lb_backend row = backend_row(b);
+
+		if (row.state == LB_BACKEND_UP && memcmp(&row, &b->row, sizeof(row)))
+			write_row(d, b, &row);
+	}
+	if (force_ring || !v->ring_installed || ring_membership_changed(v))
+		ring_changed = install_ring(d, v) == 0;
+	for (size_t i = 0; i < v->n_backends; i++) {
+		struct ed_backend *b = v->backends[i];
+		struct lb_backend row = backend_row(b);
+
+		if (memcmp(&row, &b->row, sizeof(row)))
+			write_row(d, b, &row);
+	}
+	update_vip_health(d, v);
+	return ring_changed;
+}
+
+static void vip_key(const struct config_vip *cv, struct lb_vip_key *key)
+{
+	memset(key, 0, sizeof(*key));
+	key->addr = cv->address.addr;
+	key->family = cv->address.family;
+	key->proto = cv->protocol;
+	key->port = htons(cv->port);
+}
+
+static struct lb_vip_meta vip_meta(const struct edgelbd *d, const struct ed_vip *v)
+{
+	struct lb_vip_meta meta = {
+	    .vip_id = v->vip_id,
+	    .ring_size = d->cfg->node.ring_size,
+	    .generation = v->generation,
+	};
+
+	if (v->cfg.forwarding == CONFIG_FWD_L2DSR)
+		meta.flags |= LB_VIP_F_L2DSR;
+	if (v->cfg.hash == CONFIG_HASH_SOURCE)
+		meta.flags |= LB_VIP_F_SRC_HASH;
+	return meta;
+}
+
+static bool entry_installed(const struct edgelbd *d, const struct lbt_vip_entry *e, bool exact)
+{
+	for (size_t i = 0; i < d->n_installed; i++)
+		if (!memcmp(&d->installed[i].key, &e->key, sizeof(e->key)))
+			return !exact || !memcmp(&d->installed[i].meta, &e->meta, sizeof(e->meta));
+	return false;
+}
+
+/* Write new and changed VIP entries, then the filter, then delete entries no VIP has any more. */
+static int sync_vip_entries(struct edgelbd *d)
+{
+	struct lbt_vip *vips = calloc(d->n_vips + 1, sizeof(*vips));
+	struct lbt_vip_entry *e = calloc(3 * d->n_vips + 1, sizeof(*e));
+	struct lbt *t = d->fp.tables;
+	struct lb_vip_filter filter;
+	size_t n = 0;
+	int rc = 0;
+
+	if (!vips || !e) {
+		free(vips);
+		free(e);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < d->n_vips; i++) {
+		if (!d->vips[i]->ring_installed)
+			continue;
+		vip_key(&d->vips[i]->cfg, &vips[n].key);
+		vips[n++].meta = vip_meta(d, d->vips[i]);
+	}
+	n = lbt_vip_entries(vips, n, e, &filter);
+	for (size_t i = 0; i < n && !rc; i++)
+		if (!entry_installed(d, &e[i], true))
+			rc = t->ops->set_vip(t, &e[i].key, &e[i].meta);
+	if (!rc)
+		rc = t->ops->set_filter(t, &filter);
+	for (size_t i = 0; i < d->n_installed && !rc; i++) {
+		struct lbt_vip_entry *old = &d->installed[i];
+		bool kept = false;
+
+		for (size_t j = 0; j < n && !kept; j++)
+			kept = !memcmp(&e[j].key, &old->key, sizeof(old->key));
+		if (!kept)
+			rc = t->ops->del_vip(t, &old->key);
+	}
+	free(vips);
+	if (rc) {
+		ed_log(ED_LOG_ERROR, "VIP entries: sync failed: %s", strerror(-rc));
+		free(e);
+		return rc;
+	}
+	free(d->installed);
+	d->installed = e;
+	d->n_installed = n;
+	return 0;
+}
+
+static void reconcile_and_sync(struct edgelbd *d, struct ed_vip *v, uint64_t verdict_ns)
+{
+	if (reconcile_vip(d, v, false)) {
+		d->counters.last_ring_update_ns = evloop_now_ns() - verdict_ns;
+		sync_vip_entries(d);
+	}
+}
+
+/* ---- health ---- */
+
+static void on_health_change(void *arg, struct health_target *t, bool up, const char *reason)
+{
+	struct ed_backend *b = arg;
+	struct edgelbd *d = b->d;
+	uint64_t now = evloop_now_ns();
+	struct health_status st;
+
+	health_get_status(t, &st);
+	b->health_up = up;
+	b->provisional = false;
+	b->transitions++;
+	b->last_change_ns = now;
+	snprintf(b->last_reason, sizeof(b->last_reason), "%s", reason);
+	ed_log(ED_LOG_INFO, "backend %s (vip %s) health %s: %s (%u consecutive %s)", b->cfg.name,
+	       b->vip->cfg.name, up ? "UP" : "DOWN", reason,
+	       up ? st.consecutive_ok : st.consecutive_fail, up ? "successes" : "failures");
+	reconcile_and_sync(d, b->vip, now);
+}
+
+static void health_spec_from_config(const struct config_health *c, struct health_spec *s)
+{
+	health_spec_init(s);
+	s->type = c->type == CONFIG_HEALTH_HTTP ? HEALTH_HTTP : HEALTH_TCP;
+	s->port = c->port;
+	snprintf(s->path, sizeof(s->path), "%s", c->path);
+	snprintf(s->host, sizeof(s->host), "%s", c->host);
+	s->n_expect = (int)c->n_expect_status;
+	for (unsigned int i = 0; i < c->n_expect_status && i < HEALTH_MAX_EXPECT; i++)
+		s->expect_status[i] = c->expect_status[i];
+	snprintf(s->body_contains, sizeof(s->body_contains), "%s", c->body_contains);
+	s->interval_ms = c->interval_ms;
+	s->timeout_ms = c->timeout_ms;
+	s->rise = c->rise;
+	s->fall = c->fall;
+	s->jitter_pct = c->jitter_pct;
+}
+
+static int start_health(struct edgelbd *d, struct ed_backend *b)
+{
+	struct sockaddr_storage ss = {0};
+	struct health_spec spec;
+	socklen_t len;
+
+	health_spec_from_config(&b->cfg.health, &spec);
+	if (b->cfg.address.family == LB_AF_INET) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(b->cfg.health.port);
+		memcpy(&sin->sin_addr, b->cfg.address.addr.b, 4);
+		len = sizeof(*sin);
+	} else {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons(b->cfg.health.port);
+		memcpy(&sin6->sin6_addr, b->cfg.address.addr.b, 16);
+		len = sizeof(*sin6);
+	}
+	b->health =
+	    health_add(d->hc, (struct sockaddr *)&ss, len, NULL, &spec, on_health_change, b);
+	if (!b->health) {
+		ed_log(ED_LOG_ERROR, "backend %s: cannot start health checks: %s", b->cfg.name,
+		       strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+/* Adopted backends count as up until their checks reach a verdict either way. */
+static void on_provisional_timer(struct evloop *loop, struct ev_timer *timer, void *arg)
+{
+	struct edgelbd *d = arg;
+	bool pending = false;
+
+	for (size_t i = 0; i < d->n_vips; i++) {
+		struct ed_vip *v = d->vips[i];
+		bool changed = false;
+
+		for (size_t j = 0; j < v->n_backends; j++) {
+			struct ed_backend *b = v->backends[j];
+			struct health_status st;
+
+			if (!b->provisional)
+				continue;
+			health_get_status(b->health, &st);
+			if (st.consecutive_fail >= b->cfg.health.fall) {
+				b->provisional = false;
+				b->health_up = false;
+				b->transitions++;
+				b->last_change_ns = evloop_now_ns();
+				snprintf(b->last_reason, sizeof(b->last_reason), "%s",
+					 st.last_failure);
+				ed_log(ED_LOG_INFO,
+				       "backend %s (vip %s) health DOWN: %s (adopted as up, %u "
+				       "consecutive failures)",
+				       b->cfg.name, v->cfg.name, st.last_failure,
+				       st.consecutive_fail);
+				changed = true;
+			} else if (st.up) {
+				b->provisional = false;
+			} else {
+				pending = true;
+			}
+		}
+		if (changed)
+			reconcile_and_sync(d, v, evloop_now_ns());
+	}
+	if (pending)
+		evloop_timer_arm(loop, timer, PROVISIONAL_POLL_NS);
+}
+
+/* ---- slots and ids ---- */
+
+static int alloc_slot(struct edgelbd *d, uint32_t *slot)
+{
+	for (uint32_t i = 0; i < LB_MAX_BACKENDS; i++)
+		if (!d->slot_used[i]) {
+			d->slot_used[i] = true;
+			d->slot_gen[i]++;
+			if (!d->slot_gen[i])
+				d->slot_gen[i] = 1;
+			*slot = i;
+			return 0;
+		}
+	return -ENOSPC;
+}
+
+static int alloc_vip_id(struct edgelbd *d, uint32_t *id)
+{
+	for (uint32_t i = 0; i < LB_MAX_VIPS; i++)
+		if (!d->vip_id_used[i]) {
+			d->vip_id_used[i] = true;
+			*id = i;
+			return 0;
+		}
+	return -ENOSPC;
+}
+
+/* What a pinned fast path held when we adopted it. */
+struct adopted {
+	struct lb_backend *rows; /* LB_MAX_BACKENDS */
+	bool *claimed;
+	struct lbt_vip_entry *entries;
+	size_t n_entries;
+};
+
+static int read_adopted(struct edgelbd *d, struct adopted *a)
+{
+	struct lb_vip_key cur, prev_key;
+	const struct lb_vip_key *prev = NULL;
+	size_t cap = LB_MAX_VIPS * 4;
+
+	a->rows = calloc(LB_MAX_BACKENDS, sizeof(*a->rows));
+	a->claimed = calloc(LB_MAX_BACKENDS, sizeof(*a->claimed));
+	a->entries = calloc(cap, sizeof(*a->entries));
+	if (!a->rows || !a->claimed || !a->entries)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < LB_MAX_BACKENDS; i++) {
+		if (bpf_map_lookup_elem(d->fp.fds.backends, &i, &a->rows[i]))
+			return -errno;
+		d->slot_gen[i] = a->rows[i].generation;
+	}
+	while (a->n_entries < cap && !bpf_map_get_next_key(d->fp.fds.vips, prev, &cur)) {
+		struct lbt_vip_entry *e = &a->entries[a->n_entries];
+
+		if (!bpf_map_lookup_elem(d->fp.fds.vips, &cur, &e->meta)) {
+			e->key = cur;
+			a->n_entries++;
+		}
+		prev_key = cur;
+		prev = &prev_key;
+	}
+	return 0;
+}
+
+static void free_adopted(struct adopted *a)
+{
+	free(a->rows);
+	free(a->claimed);
+	free(a->entries);
+}
+
+static void adopt_backend(struct edgelbd *d, struct adopted *a, struct ed_backend *b)
+{
+	for (uint32_t i = 0; i < LB_MAX_BACKENDS; i++) {
+		struct lb_backend *row = &a->rows[i];
+
+		if (a->claimed[i] || !row->generation || row->family != b->cfg.address.family ||
+		    memcmp(&row->addr, &b->cfg.address.addr, sizeof(row->addr)))
+			continue;
+		a->claimed[i] = true;
+		d->slot_used[i] = true;
+		b->slot = i;
+		b->generation = row->generation;
+		b->row = *row;
+		if (row->state != LB_BACKEND_DOWN) {
+			b->health_up = true;
+			b->provisional = true;
+			b->in_ring = row->state == LB_BACKEND_UP;
+		}
+		memcpy(b->mac, row->mac, 6);
+		b->mac_known = memcmp(row->mac, "\0\0\0\0\0\0", 6) != 0;
+		b->tx_port = row->tx_port;
+		return;
+	}
+}
+
+static void adopt_vip(struct edgelbd *d, struct adopted *a, struct ed_vip *v)
+{
+	struct lb_vip_key key;
+
+	vip_key(&v->cfg, &key);
+	for (size_t i = 0; i < a->n_entries; i++) {
+		const struct lbt_vip_entry *e = &a->entries[i];
+
+		if (memcmp(&e->key, &key, sizeof(key)) || (e->meta.flags & LB_VIP_F_FRAG_ONLY) ||
+		    e->meta.vip_id >= LB_MAX_VIPS || d->vip_id_used[e->meta.vip_id])
+			continue;
+		d->vip_id_used[e->meta.vip_id] = true;
+		v->vip_id = e->meta.vip_id;
+		v->generation = e->meta.generation;
+		return;
+	}
+}
+
+/* ---- building VIPs and backends ---- */
+
+static struct ed_backend *new_backend(struct edgelbd *d, struct ed_vip *v,
+				      const struct config_backend *cb, struct adopted *a)
+{
+	struct ed_backend *b = calloc(1, sizeof(*b));
+
+	if (!b)
+		return NULL;
+	b->cfg = *cb;
+	b->vip = v;
+	b->d = d;
+	b->admin = cb->state;
+	b->slot = LB_NO_BACKEND;
+	if (a)
+		adopt_backend(d, a, b);
+	if (b->slot == LB_NO_BACKEND) {
+		if (alloc_slot(d, &b->slot)) {
+			ed_log(ED_LOG_ERROR, "backend %s: no free backend slot", cb->name);
+			free(b);
+			return NULL;
+		}
+		b->generation = d->slot_gen[b->slot];
+		b->row.generation = 0; /* forces the first write */
+	}
+	resolve_next_hop(d, b);
+	if (start_health(d, b)) {
+		d->slot_used[b->slot] = false;
+		free(b);
+		return NULL;
+	}
+	return b;
+}
+
+/* Slot freed after its row says DOWN; the next occupant gets a new generation. */
+static void retire_backend(struct edgelbd *d, struct ed_backend *b)
+{
+	struct lb_backend row = b->row;
+
+	if (b->health)
+		health_remove(d->hc, b->health);
+	row.state = LB_BACKEND_DOWN;
+	if (d->fp.tables)
+		d->fp.tables->ops->set_backend(d->fp.tables, b->slot, &row);
+	d->slot_used[b->slot] = false;
+	ed_log(ED_LOG_INFO, "backend %s removed (slot %u free)", b->cfg.name, b->slot);
+	free(b);
+}
+
+static void free_vip_shell(struct ed_vip *v)
+{
+	free(v->backends);
+	free(v);
+}
+
+static struct ed_vip *new_vip(struct edgelbd *d, const struct config_vip *cv, struct adopted *a)
+{
+	struct ed_vip *v = calloc(1, sizeof(*v));
+
+	if (!v)
+		return NULL;
+	v->cfg = *cv;
+	v->cfg.backends = NULL;
+	v->cfg.n_backends = 0;
+	v->vip_id = LB_MAX_VIPS;
+	if (a)
+		adopt_vip(d, a, v);
+	if (v->vip_id == LB_MAX_VIPS && alloc_vip_id(d, &v->vip_id)) {
+		ed_log(ED_LOG_ERROR, "vip %s: no free VIP id", cv->name);
+		free(v);
+		return NULL;
+	}
+	v->backends = calloc(cv->n_backends + 1, sizeof(*v->backends));
+	if (!v->backends) {
+		d->vip_id_used[v->vip_id] = false;
+		free(v);
+		return NULL;
+	}
+	return v;
+}
+
+static void node_cfg_from_config(const struct edgelbd *d, struct lb_node_cfg *nc)
+{
+	const struct config_node *n = &d->cfg->node;
+	const struct xdp_iface *mac_if = &d->fp.ifs[0];
+
+	for (size_t i = 0; i < n->n_interfaces && i < d->fp.n_ifs; i++)
+		if (n->interfaces[i].role != CONFIG_IF_UPLINK) {
+			mac_if = &d->fp.ifs[i];
+			break;
+		}
+	memset(nc, 0, sizeof(*nc));
+	nc->hash_seed = n->hash_seed;
+	memcpy(nc->node_mac, mac_if->mac, 6);
+	if (n->encap_source_v4.family) {
+		nc->src4 = n->encap_source_v4.addr;
+		nc->src4_host_mask =
+		    n->encap_source_v4.len >= 32 ? 0 : 0xffffffffu >> n->encap_source_v4.len;
+	}
+	if (n->encap_source_v6.family) {
+		uint8_t len = n->encap_source_v6.len;
+
+		nc->src6 = n->encap_source_v6.addr;
+		nc->src6_host_mask = len <= 96    ? 0xffffffffu
+				     : len >= 128 ? 0
+						  : 0xffffffffu >> (len - 96);
+	}
+	nc->udp_idle_sec = n->udp_idle_timeout_sec;
+	nc->tcp_idle_sec = n->tcp_idle_timeout_sec;
+}
+
+static int write_node_cfg(struct edgelbd *d)
+{
+	struct lb_node_cfg nc;
+	int rc;
+
+	node_cfg_from_config(d, &nc);
+	rc = d->fp.tables->ops->set_node(d->fp.tables, &nc);
+	if (rc)
+		ed_log(ED_LOG_ERROR, "node settings: write failed: %s", strerror(-rc));
+	return rc;
+}
+
+static void on_neigh_change(void *arg)
+{
+	struct edgelbd *d = arg;
+	uint64_t now = evloop_now_ns();
+
+	for (size_t i = 0; i < d->n_vips; i++) {
+		struct ed_vip *v = d->vips[i];
+
+		for (size_t j = 0; j < v->n_backends; j++)
+			resolve_next_hop(d, v->backends[j]);
+		reconcile_and_sync(d, v, now);
+	}
+}
+
+static int build_vips(struct edgelbd *d, struct adopted *a)
+{
+	d->vips = calloc(d->cfg->n_vips + 1, sizeof(*d->vips));
+	if (!d->vips)
+		return -ENOMEM;
+	for (size_t i = 0; i < d->cfg->n_vips; i++) {
+		const struct config_vip *cv = &d->cfg->vips[i];
+		struct ed_vip *v = new_vip(d, cv, a);
+
+		if (!v)
+			return -ENOMEM;
+		d->vips[d->n_vips++] = v;
+		for (size_t j = 0; j < cv->n_backends; j++) {
+			struct ed_backend *b = new_backend(d, v, &cv->backends[j], a);
+
+			if (!b)
+				return -ENOMEM;
+			v->backends[v->n_backends++] = b;
+		}
+	}
+	return 0;
+}
+
+/* Slots the old daemon used that no configured backend claimed: DOWN after the rings moved. */
+static void retire_unclaimed_slots(struct edgelbd *d, struct adopted *a)
+{
+	for (uint32_t i = 0; i < LB_MAX_BACKENDS; i++) {
+		struct lb_backend row = a->rows[i];
+
+		if (a->claimed[i] || !row.generation || row.state == LB_BACKEND_DOWN)
+			continue;
+		row.state = LB_BACKEND_DOWN;
+		d->fp.tables->ops->set_backend(d->fp.tables, i, &row);
+		ed_log(ED_LOG_INFO, "slot %u: backend no longer configured, marked down", i);
+	}
+}
+
+int edgelbd_start(struct edgelbd *d, struct evloop *loop, struct edgelb_config *cfg,
+		  const char *config_path)
+{
+	struct adopted adopted = {0};
+	char err[512];
+	int rc;
+
+	d->loop = loop;
+	d->cfg = cfg;
+	d->started_ns = evloop_now_ns();
+	snprintf(d->config_path, sizeof(d->config_path), "%s", config_path);
+	ev_timer_init(&d->provisional_timer, on_provisional_timer, d);
+	d->ring = calloc(cfg->node.ring_size, sizeof(*d->ring));
+	if (!d->ring)
+		return -ENOMEM;
+	rc = xdp_fastpath_open(&d->fp, &cfg->node, err, sizeof(err));
+	if (rc) {
+		ed_log(ED_LOG_ERROR, "fast path: %s", err);
+		return rc;
+	}
+	d->attached = true;
+	for (size_t i = 0; i < d->fp.n_ifs; i++)
+		ed_log(ED_LOG_INFO, "XDP on %s (ifindex %d): %s", d->fp.ifs[i].name,
+		       d->fp.ifs[i].ifindex, d->fp.ifs[i].adopted ? "adopted" : "attached");
+	ed_log(ED_LOG_INFO, "tables in %s: %s", d->fp.pin_dir,
+	       d->fp.adopted_maps ? "adopted (connections kept)" : "new");
+	d->neigh = neigh_open(loop, on_neigh_change, d, err, sizeof(err));
+	d->hc = health_new(loop);
+	if (!d->neigh || !d->hc) {
+		ed_log(ED_LOG_ERROR, "%s", d->neigh ? "health checker: out of memory" : err);
+		return -ENOMEM;
+	}
+	if (d->fp.adopted_maps) {
+		rc = read_adopted(d, &adopted);
+		if (rc) {
+			ed_log(ED_LOG_ERROR, "adopt tables: %s", strerror(-rc));
+			free_adopted(&adopted);
+			return rc;
+		}
+	}
+	rc = write_node_cfg(d);
+	if (!rc)
+		rc = build_vips(d, d->fp.adopted_maps ? &adopted : NULL);
+	if (!rc) {
+		for (size_t i = 0; i < d->n_vips; i++)
+			reconcile_vip(d, d->vips[i], true);
+		if (d->fp.adopted_maps) {
+			d->installed = adopted.entries;
+			d->n_installed = adopted.n_entries;
+			adopted.entries = NULL;
+			retire_unclaimed_slots(d, &adopted);
+		}
+		rc = sync_vip_entries(d);
+	}
+	free_adopted(&adopted);
+	if (!rc)
+		evloop_timer_arm(loop, &d->provisional_timer, PROVISIONAL_POLL_NS);
+	return rc;
+}
+
+void edgelbd_shutdown(struct edgelbd *d, bool detach)
+{
+	for (size_t i = 0; i < d->n_vips; i++) {
+		for (size_t j = 0; j < d->vips[i]->n_backends; j++) {
+			if (d->vips[i]->backends[j]->health)
+				health_remove(d->hc, d->vips[i]->backends[j]->health);
+			free(d->vips[i]->backends[j]);
+		}
+		free_vip_shell(d->vips[i]);
+	}
+	free(d->vips);
+	d->vips = NULL;
+	d->n_vips = 0;
+	if (ev_timer_armed(&d->provisional_timer))
+		evloop_timer_cancel(d->loop, &d->provisional_timer);
+	if (d->hc)
+		health_free(d->hc);
+	d->hc = NULL;
+	neigh_close(d->neigh);
+	d->neigh = NULL;
+	if (detach && d->attached) {
+		int rc = xdp_fastpath_detach(&d->fp);
+
+		ed_log(rc ? ED_LOG_ERROR : ED_LOG_INFO, "fast path detached, pins removed%s%s",
+		       rc ? ": " : "", rc ? strerror(-rc) : "");
+	} else if (d->attached) {
+		xdp_fastpath_close(&d->fp);
+		ed_log(ED_LOG_INFO, "fast path left running (pinned in %s)", d->fp.pin_dir);
+	}
+	d->attached = false;
+	free(d->installed);
+	d->installed = NULL;
+	free(d->ring);
+	d->ring = NULL;
+	config_free(d->cfg);
+	d->cfg = NULL;
+}
+
+/* ---- reload ---- */
+
+static int check_reloadable(const char *file, const struct config_node *a,
+			    const struct config_node *b, char *err, size_t errlen)
+{
+	const char *field = NULL;
+
+	if (a->ring_size != b->ring_size)
+		field = "ring_size";
+	else if (a->conn_table_size != b->conn_table_size)
+		field = "conn_table_size";
+	else if (strcmp(a->bpf_pin_dir, b->bpf_pin_dir))
+		field = "bpf_pin_dir";
+	else if (a->xdp_mode != b->xdp_mode)
+		field = "xdp_mode";
+	else if (a->forwarding != b->forwarding)
+		field = "forwarding";
+	else if (a->n_interfaces != b->n_interfaces)
+		field = "interfaces";
+	for (size_t i = 0; !field && i < a->n_interfaces; i++)
+		if (strcmp(a->interfaces[i].name, b->interfaces[i].name) ||
+		    a->interfaces[i].role != b->interfaces[i].role)
+			field = "interfaces";
+	if (!field)
+		return 0;
+	snprintf(err, errlen, "%s:%d: node.%s: cannot change on reload (detach and restart)",
+		 strrchr(file, '/') ? strrchr(file, '/') + 1 : file, b->line, field);
+	return -EINVAL;
+}
+
+static struct ed_backend *take_backend(struct ed_vip *old, const char *name)
+{
+	if (!old)
+		return NULL;
+	for (size_t i = 0; i < old->n_backends; i++) {
+		struct ed_backend *b = old->backends[i];
+
+		if (b && !strcmp(b->cfg.name, name)) {
+			old->backends[i] = NULL;
+			return b;
+		}
+	}
+	return NULL;
+}
+
+/* A kept backend takes its new settings; its slot, generation, health state and flows stay. */
+static void update_backend(struct ed_backend *b, struct ed_vip *v, const struct config_backend *cb)
+{
+	struct health_spec spec;
+
+	if (cb->state != b->cfg.state)
+		b->admin = cb->state; /* the file changed it: that wins over edgelbctl */
+	if (!config_health_equal(&b->cfg.health, &cb->health)) {
+		health_spec_from_config(&cb->health, &spec);
+		if (health_update_spec(b->health, &spec))
+			ed_log(ED_LOG_WARN, "backend %s: new health spec rejected", cb->name);
+	}
+	b->cfg = *cb;
+	b->vip = v;
+}
+
+static int rebuild_vip(struct edgelbd *d, struct ed_vip *old, const struct config_vip *cv,
+		       struct ed_vip **out)
+{
+	struct ed_vip *v = old;
+
+	if (v) {
+		struct ed_backend **list = calloc(cv->n_backends + 1, sizeof(*list));
+
+		if (!list)
+			return -ENOMEM;
+		v->cfg = *cv;
+		v->cfg.backends = NULL;
+		v->cfg.n_backends = 0;
+		/* old->backends keeps the ones not taken: retired by the caller */
+		for (size_t j = 0; j < cv->n_backends; j++) {
+			const struct config_backend *cb = &cv->backends[j];
+			struct ed_backend *b = take_backend(old, cb->name);
+
+			if (b && (b->cfg.address.family != cb->address.family ||
+				  memcmp(&b->cfg.address.addr, &cb->address.addr, 16))) {
+				retire_backend(d, b);
+				b = NULL;
+			}
+			if (b)
+				update_backend(b, v, cb);
+			else
+				b = new_backend(d, v, cb, NULL);
+			if (!b) {
+				free(list);
+				return -ENOMEM;
+			}
+			list[j] = b;
+		}
+		for (size_t j = 0; j < old->n_backends; j++)
+			if (old->backends[j])
+				retire_backend(d, old->backends[j]);
+		free(old->backends);
+		v->backends = list;
+		v->n_backends = cv->n_backends;
+	} else {
+		v = new_vip(d, cv, NULL);
+		if (!v)
+			return -ENOMEM;
+		for (size_t j = 0; j < cv->n_backends; j++) {
+			struct ed_backend *b = new_backend(d, v, &cv->backends[j], NULL);
+
+			if (!b)
+				return -ENOMEM;
+			v->backends[v->n_backends++] = b;
+		}
+	}
+	*out = v;
+	return 0;
+}
+
+static void retire_vip(struct edgelbd *d, struct ed_vip *v)
+{
+	for (size_t j = 0; j < v->n_backends; j++)
+		retire_backend(d, v->backends[j]);
+	d->vip_id_used[v->vip_id] = false;
+	ed_log(ED_LOG_INFO, "vip %s removed", v->cfg.name);
+	if (v->healthy && d->hook)
+		d->hook(d->hook_arg, v, false);
+	free_vip_shell(v);
+}
+
+int edgelbd_reload(struct edgelbd *d, char *err, size_t errlen)
+{
+	struct edgelb_config *next = NULL;
+	struct config_error cerr;
+	struct ed_vip **vips;
+	size_t n_old = d->n_vips;
+	struct ed_vip **old = d->vips;
+	int rc;
+
+	if (config_load(d->config_path, &next, &cerr)) {
+		config_format_error(&cerr, err, errlen);
+		d->counters.reloads_failed++;
+		ed_log(ED_LOG_ERROR, "reload rejected, old configuration kept: %s", err);
+		return -EINVAL;
+	}
+	rc = check_reloadable(d->config_path, &d->cfg->node, &next->node, err, errlen);
+	if (rc) {
+		d->counters.reloads_failed++;
+		ed_log(ED_LOG_ERROR, "reload rejected, old configuration kept: %s", err);
+		config_free(next);
+		return rc;
+	}
+	vips = calloc(next->n_vips + 1, sizeof(*vips));
+	if (!vips) {
+		config_free(next);
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	bool node_changed = !config_node_equal(&d->cfg->node, &next->node);
+
+	config_free(d->cfg);
+	d->cfg = next;
+	for (size_t i = 0; i < next->n_vips; i++) {
+		struct ed_vip *prev = NULL;
+
+		for (size_t j = 0; j < n_old && !prev; j++)
+			if (old[j] && !strcmp(old[j]->cfg.name, next->vips[i].name)) {
+				prev = old[j];
+				old[j] = NULL;
+			}
+		rc = rebuild_vip(d, prev, &next->vips[i], &vips[i]);
+		if (rc)
+			break;
+	}
+	d->vips = vips;
+	d->n_vips = next->n_vips;
+	if (node_changed)
+		write_node_cfg(d);
+	for (size_t i = 0; i < d->n_vips; i++)
+		if (d->vips[i])
+			reconcile_vip(d, d->vips[i], true);
+	sync_vip_entries(d);
+	for (size_t j = 0; j < n_old; j++)
+		if (old[j])
+			retire_vip(d, old[j]);
+	free(old);
+	if (rc) {
+		snprintf(err, errlen, "reload partly applied: out of memory");
+		return rc;
+	}
+	d->counters.reloads_ok++;
+	ed_log(ED_LOG_INFO, "reloaded %s: %zu VIPs", d->config_path, d->n_vips);
+	return 0;
+}
+
+/* ---- operator actions and BGP hook ---- */
+
+int edgelbd_set_admin(struct edgelbd *d, const char *backend, enum config_backend_state state)
+{
+	struct ed_backend *b = edgelbd_find_backend(d, backend);
+
+	if (!b)
+		return -ENOENT;
+	if (b->admin != state) {
+		b->admin = state;
+		ed_log(ED_LOG_INFO, "backend %s (vip %s): admin %s (edgelbctl)", b->cfg.name,
+		       b->vip->cfg.name, config_backend_state_name(state));
+		reconcile_and_sync(d, b->vip, evloop_now_ns());
+	}
+	return 0;
+}
+
+bool edgelbd_vip_healthy(const struct edgelbd *d, const char *vip_name)
+{
+	for (size_t i = 0; i < d->n_vips; i++)
+		if (!strcmp(d->vips[i]->cfg.name, vip_name))
+			return d->vips[i]->healthy;
+	return false;
+}
+
+void edgelbd_set_vip_health_hook(struct edgelbd *d, ed_vip_health_hook hook, void *arg)
+{
+	d->hook = hook;
+	d->hook_arg = arg;
+	for (size_t i = 0; hook && i < d->n_vips; i++)
+		hook(arg, d->vips[i], d->vips[i]->healthy);
+}

@@ -1,0 +1,151 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * daemon.h - edgelbd's runtime state and its reconcile logic: which backends are eligible
+ * (admin up, health up, next-hop MAC known), one Maglev ring per VIP from them, and the sync of
+ * node settings, backend slots, rings and VIP entries into the fast path, in an order that never
+ * shows a packet a ring pointing at a backend the table calls DOWN. Also the reload diff, drain /
+ * undrain, the per-VIP "healthy" verdict and the hook where BGP plugs in, and logging.
+ *
+ * Everything runs on one event loop (control/evloop.h); nothing here is thread-safe.
+ */
+#ifndef EDGELB_CONTROL_DAEMON_H
+#define EDGELB_CONTROL_DAEMON_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "control/config.h"
+#include "control/evloop.h"
+#include "control/health.h"
+#include "control/lbtables.h"
+#include "control/xdp_attach.h"
+
+/* ---- logging: stderr with a timestamp, one line per event; syslog optional ---- */
+enum ed_log_level { ED_LOG_ERROR, ED_LOG_WARN, ED_LOG_INFO, ED_LOG_DEBUG };
+
+struct ed_log_settings {
+	enum ed_log_level level;
+	bool syslog;
+};
+extern struct ed_log_settings ed_log_settings;
+
+void ed_log(enum ed_log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* "error", "warn", "info", "debug" -> 0 and *out; else -1 */
+int ed_log_level_parse(const char *text, enum ed_log_level *out);
+
+/* ---- a growing text buffer for API answers and metrics ---- */
+struct textbuf {
+	char *data;
+	size_t len, cap;
+	bool oom;
+};
+void tb_printf(struct textbuf *tb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* a JSON string literal, quotes included */
+void tb_json_str(struct textbuf *tb, const char *s);
+void tb_free(struct textbuf *tb);
+
+/* ---- runtime state ---- */
+struct ed_vip;
+
+struct ed_backend {
+	struct config_backend cfg; /* as configured (health resolved) */
+	struct ed_vip *vip;
+	uint32_t slot;                   /* index in the backends table, ring value */
+	uint32_t generation;             /* of the slot, bumped on every reuse */
+	enum config_backend_state admin; /* config state, or edgelbctl drain/undrain */
+	struct health_target *health;
+	bool health_up;
+	bool provisional; /* adopted as up from the pinned table; waiting for the first verdict */
+	bool mac_known;
+	uint8_t mac[6];
+	uint32_t tx_port;
+	bool in_ring;          /* part of the VIP's installed ring */
+	struct lb_backend row; /* what the table holds now */
+	uint64_t transitions;
+	uint64_t last_change_ns;
+	char last_reason[HEALTH_REASON_MAX];
+	struct edgelbd *d;
+};
+
+struct ed_vip {
+	struct config_vip cfg; /* backends/n_backends not used: see below */
+	uint32_t vip_id;
+	uint32_t generation;
+	struct ed_backend **backends;
+	size_t n_backends;
+	uint32_t n_eligible; /* in the installed ring */
+	bool healthy;        /* fast path attached and n_eligible >= min_healthy */
+	bool ring_installed;
+};
+
+/*
+ * The BGP hook: called whenever a VIP's "healthy" verdict changes (and once per VIP when the hook
+ * is set). vip is valid during the call only.
+ */
+typedef void (*ed_vip_health_hook)(void *arg, const struct ed_vip *vip, bool healthy);
+
+struct ed_counters {
+	uint64_t reloads_ok, reloads_failed;
+	uint64_t ring_updates, ring_update_errors;
+	uint64_t last_ring_update_ns; /* duration of the last ring build + install */
+};
+
+struct edgelbd {
+	char config_path[CONFIG_FILE_MAX];
+	struct edgelb_config *cfg;
+	struct evloop *loop;
+	struct health_checker *hc;
+	struct xdp_fastpath fp;
+	bool attached;
+	struct neigh_table *neigh;
+	struct ed_vip **vips;
+	size_t n_vips;
+	uint32_t slot_gen[LB_MAX_BACKENDS];
+	bool slot_used[LB_MAX_BACKENDS];
+	bool vip_id_used[LB_MAX_VIPS];
+	struct lbt_vip_entry *installed; /* VIP entries in the fast path now */
+	size_t n_installed;
+	uint32_t *ring; /* scratch, ring_size slots */
+	struct ev_timer provisional_timer;
+	ed_vip_health_hook hook;
+	void *hook_arg;
+	struct ed_counters counters;
+	uint64_t started_ns;
+	bool stop;
+	bool detach_requested;
+	struct api_server *api;
+	struct metrics_server *metrics;
+};
+
+/*
+ * Build the runtime from a loaded config: fast path (load or adopt), neighbour table, health
+ * checks, initial sync. Returns 0, or a negative errno (logged).
+ */
+int edgelbd_start(struct edgelbd *d, struct evloop *loop, struct edgelb_config *cfg,
+		  const char *config_path);
+/* Stop health checks and close everything; the fast path stays unless detach is true. */
+void edgelbd_shutdown(struct edgelbd *d, bool detach);
+
+/* Reload config_path: 0 (applied as a diff) or negative with a "file:line: ..." message in err. */
+int edgelbd_reload(struct edgelbd *d, char *err, size_t errlen);
+
+/* Operator drain/undrain by backend name: 0, -ENOENT. */
+int edgelbd_set_admin(struct edgelbd *d, const char *backend, enum config_backend_state state);
+
+struct ed_backend *edgelbd_find_backend(struct edgelbd *d, const char *name);
+struct ed_vip *edgelbd_find_vip(struct edgelbd *d, const char *name);
+
+/* BGP: per-VIP verdict and hook point. */
+bool edgelbd_vip_healthy(const struct edgelbd *d, const char *vip_name);
+void edgelbd_set_vip_health_hook(struct edgelbd *d, ed_vip_health_hook hook, void *arg);
+
+/* Snake-case name of an lb_drop_reason ("trunc_l2", "no_backend", ...); "unknown" if out of range.
+ */
+const char *ed_drop_reason_name(unsigned int reason);
+
+/* Readable name of a table state (LB_BACKEND_*): "up", "draining", "down". */
+const char *ed_table_state_name(uint8_t state);
+
+#endif

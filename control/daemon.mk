@@ -1,0 +1,26 @@
+# control/daemon.mk - edgelbd (the control daemon), edgelbctl (its CLI), and their integration
+# tests. edgelbd links the config loader, health checker, Maglev builder, table writer, libbpf,
+# libmnl (neighbours), libmicrohttpd (metrics) and jemalloc (its allocator).
+
+EDGELBD := $(BUILD)/edgelbd
+EDGELBCTL := $(BUILD)/edgelbctl
+
+EDGELBD_OBJS := $(BUILD)/control/edgelbd.o $(BUILD)/control/daemon.o \
+	$(BUILD)/control/xdp_attach.o $(BUILD)/control/neigh.o $(BUILD)/control/api.o \
+	$(BUILD)/control/metrics.o $(BUILD)/control/config.o $(BUILD)/control/health.o \
+	$(BUILD)/control/evloop.o $(BUILD)/control/maglev.o $(BUILD)/control/lbtables.o \
+	$(BUILD)/control/lbtables_bpf.o
+EDGELBD_LIBS := $(shell pkg-config --libs libbpf 2>/dev/null || echo -lbpf -lelf -lz) \
+	-lconfig -lmnl -lmicrohttpd -ljemalloc
+
+# xdp_attach.c includes the generated skeleton
+$(BUILD)/control/xdp_attach.o: $(BUILD)/bpf/lb.skel.h
+
+$(EDGELBD): $(EDGELBD_OBJS)
+	$(CC) $(CFLAGS) $^ -o $@ $(EDGELBD_LIBS)
+
+$(EDGELBCTL): $(BUILD)/control/edgelbctl.o $(BUILD)/control/config.o
+	$(CC) $(CFLAGS) $^ -o $@ -lconfig
+
+BINS += $(EDGELBD) $(EDGELBCTL)
+INTEG_TESTS += tests/integration/test_edgelbd_lab.sh

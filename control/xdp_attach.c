@@ -1,0 +1,392 @@
+// SPDX-License-Identifier: MIT
+/*
+ * xdp_attach.c - load, pin, attach and adopt the XDP fast path (see xdp_attach.h). Maps are
+ * pinned through libbpf's pin paths, so a second load reuses them (libbpf checks that they are
+ * compatible); attachments are bpf_links pinned next to them, so they outlive the process.
+ */
+#include "control/xdp_attach.h"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <dirent.h>
+#include <errno.h>
+#include <linux/if_link.h>
+#include <net/if.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "bpf/lb.skel.h"
+
+#define META_NAME "edgelb_meta"
+
+/* What edgelb_meta holds: adoption is refused when any of it differs. */
+struct xdp_meta {
+	uint32_t tables_version;
+	uint32_t ring_size;
+	uint32_t conn_table_size;
+	uint32_t pad;
+};
+
+static const char *const map_names[] = {
+    "node_cfg", "vip_filter",   "vips",      "rings",         "backends",
+    "conns",    "global_stats", "vip_stats", "backend_stats", "tx_ports",
+};
+
+static int fail(char *err, size_t errlen, int rc, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+static int pin_path(char *buf, size_t size, const char *dir, const char *prefix, const char *name)
+{
+	int n = snprintf(buf, size, "%s/%s%s", dir, prefix, name);
+
+	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
+}
+
+/* mkdir -p; bpffs allows directories. */
+static int make_dirs(const char *path)
+{
+	char buf[CONFIG_FS_PATH_MAX];
+
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, 0700) && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(buf, 0700) && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+static int interface_mac(const char *name, uint8_t mac[6])
+{
+	struct ifreq ifr = {0};
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), rc = 0;
+
+	if (fd < 0)
+		return -errno;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+	if (ioctl(fd, SIOCGIFHWADDR, &ifr))
+		rc = -errno;
+	else
+		memcpy(mac, ifr.ifr_hwaddr.sa_data, 6);
+	close(fd);
+	return rc;
+}
+
+/* Existing meta: check it matches. Missing: 1. Error: negative. */
+static int check_meta(struct xdp_fastpath *fp, const struct xdp_meta *want, char *err,
+		      size_t errlen)
+{
+	char path[CONFIG_FS_PATH_MAX + 32];
+	struct xdp_meta have;
+	uint32_t zero = 0;
+	int fd, rc;
+
+	rc = pin_path(path, sizeof(path), fp->pin_dir, "", META_NAME);
+	if (rc)
+		return fail(err, errlen, rc, "%s: path too long", fp->pin_dir);
+	fd = bpf_obj_get(path);
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return 1;
+		return fail(err, errlen, -errno, "%s: %s", path, strerror(errno));
+	}
+	if (bpf_map_lookup_elem(fd, &zero, &have)) {
+		rc = -errno;
+		close(fd);
+		return fail(err, errlen, rc, "%s: %s", path, strerror(-rc));
+	}
+	if (have.tables_version != want->tables_version || have.ring_size != want->ring_size ||
+	    have.conn_table_size != want->conn_table_size) {
+		close(fd);
+		return fail(err, errlen, -ESTALE,
+			    "pinned fast path in %s has tables version %u, ring_size %u, "
+			    "conn_table_size %u; this configuration needs %u, %u, %u: detach it "
+			    "first (edgelbctl detach, or edgelbd -c FILE --detach)",
+			    fp->pin_dir, have.tables_version, have.ring_size, have.conn_table_size,
+			    want->tables_version, want->ring_size, want->conn_table_size);
+	}
+	fp->meta_fd = fd;
+	return 0;
+}
+
+static int create_meta(struct xdp_fastpath *fp, const struct xdp_meta *meta, char *err,
+		       size_t errlen)
+{
+	char path[CONFIG_FS_PATH_MAX + 32];
+	uint32_t zero = 0;
+	int fd =
+	    bpf_map_create(BPF_MAP_TYPE_ARRAY, META_NAME, sizeof(uint32_t), sizeof(*meta), 1, NULL);
+
+	if (fd < 0)
+		return fail(err, errlen, -errno, "create %s: %s", META_NAME, strerror(errno));
+	pin_path(path, sizeof(path), fp->pin_dir, "", META_NAME);
+	if (bpf_map_update_elem(fd, &zero, meta, BPF_ANY) || bpf_obj_pin(fd, path)) {
+		int rc = -errno;
+
+		close(fd);
+		return fail(err, errlen, rc, "%s: %s", path, strerror(-rc));
+	}
+	fp->meta_fd = fd;
+	return 0;
+}
+
+static int set_map_pins(struct lb *skel, const char *dir, char *err, size_t errlen)
+{
+	struct bpf_map *map;
+
+	bpf_object__for_each_map(map, skel->obj)
+	{
+		char path[CONFIG_FS_PATH_MAX + 32];
+		int rc = pin_path(path, sizeof(path), dir, "", bpf_map__name(map));
+
+		if (!rc)
+			rc = bpf_map__set_pin_path(map, path);
+		if (rc)
+			return fail(err, errlen, rc, "pin path for map %s: %s", bpf_map__name(map),
+				    strerror(-rc));
+	}
+	return 0;
+}
+
+static int load_program(struct xdp_fastpath *fp, const struct config_node *node, char *err,
+			size_t errlen)
+{
+	struct lb *skel = lb__open();
+	int template_fd, rc;
+
+	if (!skel)
+		return fail(err, errlen, -errno, "open lb.bpf.o: %s", strerror(errno));
+	rc = set_map_pins(skel, fp->pin_dir, err, errlen);
+	if (rc)
+		goto out_destroy;
+	template_fd = lbt_bpf_prepare_rings(skel->maps.rings, node->ring_size);
+	if (template_fd < 0) {
+		rc = fail(err, errlen, template_fd, "ring template (size %u): %s", node->ring_size,
+			  strerror(-template_fd));
+		goto out_destroy;
+	}
+	bpf_map__set_max_entries(skel->maps.conns, node->conn_table_size);
+	rc = lb__load(skel);
+	close(template_fd);
+	if (rc) {
+		rc = fail(err, errlen, rc,
+			  "load lb.bpf.o: %s (pinned maps in %s incompatible? detach them first)",
+			  strerror(-rc), fp->pin_dir);
+		goto out_destroy;
+	}
+	fp->skel = skel;
+	fp->fds = (struct lbt_bpf_fds){
+	    .node_cfg = bpf_map__fd(skel->maps.node_cfg),
+	    .vip_filter = bpf_map__fd(skel->maps.vip_filter),
+	    .vips = bpf_map__fd(skel->maps.vips),
+	    .rings = bpf_map__fd(skel->maps.rings),
+	    .backends = bpf_map__fd(skel->maps.backends),
+	    .conns = bpf_map__fd(skel->maps.conns),
+	    .global_stats = bpf_map__fd(skel->maps.global_stats),
+	    .vip_stats = bpf_map__fd(skel->maps.vip_stats),
+	    .backend_stats = bpf_map__fd(skel->maps.backend_stats),
+	};
+	fp->tx_ports_fd = bpf_map__fd(skel->maps.tx_ports);
+	return 0;
+
+out_destroy:
+	lb__destroy(skel);
+	return rc;
+}
+
+/* A pinned link still attached to ifindex: adopt it. Stale or missing: attach a new one. */
+static int attach_interface(struct xdp_fastpath *fp, struct xdp_iface *xi,
+			    enum config_xdp_mode mode, char *err, size_t errlen)
+{
+	char path[CONFIG_FS_PATH_MAX + 32];
+	struct bpf_link_info info;
+	__u32 info_len = sizeof(info);
+	int fd, rc;
+
+	rc = pin_path(path, sizeof(path), fp->pin_dir, "link_", xi->name);
+	if (rc)
+		return fail(err, errlen, rc, "%s: path too long", fp->pin_dir);
+	fd = bpf_obj_get(path);
+	if (fd >= 0) {
+		memset(&info, 0, sizeof(info));
+		if (!bpf_obj_get_info_by_fd(fd, &info, &info_len) &&
+		    info.type == BPF_LINK_TYPE_XDP && (int)info.xdp.ifindex == xi->ifindex) {
+			xi->link_fd = fd;
+			xi->adopted = true;
+			return 0;
+		}
+		close(fd);
+		unlink(path);
+	}
+	LIBBPF_OPTS(bpf_link_create_opts, opts,
+		    .flags = mode == CONFIG_XDP_GENERIC ? XDP_FLAGS_SKB_MODE : XDP_FLAGS_DRV_MODE);
+	fd = bpf_link_create(bpf_program__fd(fp->skel->progs.edgelb_xdp), xi->ifindex, BPF_XDP,
+			     &opts);
+	if (fd < 0)
+		return fail(err, errlen, -errno, "attach XDP (%s) to %s: %s%s",
+			    mode == CONFIG_XDP_GENERIC ? "generic" : "native", xi->name,
+			    strerror(errno),
+			    errno == EBUSY || errno == EEXIST ? " (another XDP program is attached)"
+			    : mode == CONFIG_XDP_NATIVE       ? " (try xdp_mode = \"generic\")"
+							      : "");
+	if (bpf_obj_pin(fd, path)) {
+		rc = -errno;
+		close(fd);
+		return fail(err, errlen, rc, "pin %s: %s", path, strerror(-rc));
+	}
+	xi->link_fd = fd;
+	return 0;
+}
+
+static int fill_tx_ports(struct xdp_fastpath *fp, char *err, size_t errlen)
+{
+	for (uint32_t i = 0; i < fp->n_ifs; i++) {
+		uint32_t ifindex = (uint32_t)fp->ifs[i].ifindex;
+
+		if (bpf_map_update_elem(fp->tx_ports_fd, &i, &ifindex, BPF_ANY))
+			return fail(err, errlen, -errno, "tx_ports[%u] = %s: %s", i,
+				    fp->ifs[i].name, strerror(errno));
+	}
+	return 0;
+}
+
+static int resolve_interfaces(struct xdp_fastpath *fp, const struct config_node *node, char *err,
+			      size_t errlen)
+{
+	if (node->n_interfaces > XDP_ATTACH_MAX_IFS)
+		return fail(err, errlen, -E2BIG, "at most %d interfaces", XDP_ATTACH_MAX_IFS);
+	for (size_t i = 0; i < node->n_interfaces; i++) {
+		struct xdp_iface *xi = &fp->ifs[i];
+		int rc;
+
+		snprintf(xi->name, sizeof(xi->name), "%s", node->interfaces[i].name);
+		xi->link_fd = -1;
+		xi->ifindex = (int)if_nametoindex(xi->name);
+		if (!xi->ifindex)
+			return fail(err, errlen, -ENODEV, "interface %s (line %d): %s", xi->name,
+				    node->interfaces[i].line, strerror(errno));
+		rc = interface_mac(xi->name, xi->mac);
+		if (rc)
+			return fail(err, errlen, rc, "MAC of %s: %s", xi->name, strerror(-rc));
+	}
+	fp->n_ifs = node->n_interfaces;
+	return 0;
+}
+
+int xdp_fastpath_open(struct xdp_fastpath *fp, const struct config_node *node, char *err,
+		      size_t errlen)
+{
+	struct xdp_meta meta = {LB_TABLES_VERSION, node->ring_size, node->conn_table_size, 0};
+	int rc;
+
+	memset(fp, 0, sizeof(*fp));
+	fp->meta_fd = -1;
+	fp->tx_ports_fd = -1;
+	snprintf(fp->pin_dir, sizeof(fp->pin_dir), "%s", node->bpf_pin_dir);
+	fp->ring_size = node->ring_size;
+	rc = resolve_interfaces(fp, node, err, errlen);
+	if (rc)
+		return rc;
+	rc = make_dirs(fp->pin_dir);
+	if (rc)
+		return fail(err, errlen, rc, "bpf_pin_dir %s: %s (is bpffs mounted?)", fp->pin_dir,
+			    strerror(-rc));
+	rc = check_meta(fp, &meta, err, errlen);
+	if (rc < 0)
+		return rc;
+	fp->adopted_maps = rc == 0;
+	rc = load_program(fp, node, err, errlen);
+	if (!rc && !fp->adopted_maps)
+		rc = create_meta(fp, &meta, err, errlen);
+	if (!rc)
+		rc = fill_tx_ports(fp, err, errlen);
+	for (size_t i = 0; i < fp->n_ifs && !rc; i++)
+		rc = attach_interface(fp, &fp->ifs[i], node->xdp_mode, err, errlen);
+	if (!rc) {
+		fp->tables = lbt_bpf_new(&fp->fds, fp->ring_size);
+		if (!fp->tables)
+			rc = fail(err, errlen, -ENOMEM, "table writer: out of memory");
+	}
+	if (rc)
+		xdp_fastpath_close(fp);
+	return rc;
+}
+
+void xdp_fastpath_close(struct xdp_fastpath *fp)
+{
+	for (size_t i = 0; i < fp->n_ifs; i++) {
+		if (fp->ifs[i].link_fd >= 0)
+			close(fp->ifs[i].link_fd);
+		fp->ifs[i].link_fd = -1;
+	}
+	if (fp->tables)
+		lbt_bpf_free(fp->tables);
+	fp->tables = NULL;
+	if (fp->skel)
+		lb__destroy(fp->skel);
+	fp->skel = NULL;
+	if (fp->meta_fd >= 0)
+		close(fp->meta_fd);
+	fp->meta_fd = -1;
+}
+
+int xdp_unpin_dir(const char *pin_dir)
+{
+	char path[CONFIG_FS_PATH_MAX + 32];
+	struct dirent *de;
+	DIR *d = opendir(pin_dir);
+	int rc = 0;
+
+	if (!d)
+		return errno == ENOENT ? 0 : -errno;
+	while ((de = readdir(d))) {
+		bool ours = !strncmp(de->d_name, "link_", 5) || !strcmp(de->d_name, META_NAME);
+
+		for (size_t i = 0; i < sizeof(map_names) / sizeof(map_names[0]); i++)
+			ours = ours || !strcmp(de->d_name, map_names[i]);
+		if (!ours)
+			continue;
+		if (pin_path(path, sizeof(path), pin_dir, "", de->d_name) || unlink(path))
+			rc = -errno;
+	}
+	closedir(d);
+	if (rmdir(pin_dir) && errno != ENOTEMPTY)
+		rc = rc ? rc : -errno;
+	return rc;
+}
+
+int xdp_fastpath_detach(struct xdp_fastpath *fp)
+{
+	int rc = xdp_unpin_dir(fp->pin_dir);
+
+	for (size_t i = 0; i < fp->n_ifs; i++)
+		if (fp->ifs[i].link_fd >= 0)
+			bpf_link_detach(fp->ifs[i].link_fd);
+	xdp_fastpath_close(fp);
+	return rc;
+}
+
+uint32_t xdp_fastpath_tx_port(const struct xdp_fastpath *fp, int ifindex)
+{
+	for (size_t i = 0; i < fp->n_ifs; i++)
+		if (fp->ifs[i].ifindex == ifindex)
+			return (uint32_t)i + 1;
+	return 0;
+}
