@@ -30,3 +30,17 @@ $(BUILD)/tests/dpdk/test_dpdk_fixtures: $(BUILD)/tests/dpdk/test_dpdk_fixtures.o
 	$(CC) $(CFLAGS) -o $@ $^ $(DPDK_LIBS) -lcmocka
 
 UNIT_TESTS += $(BUILD)/tests/dpdk/test_dpdk_fixtures
+
+# 100k flows through XDP and edgelb-dp. Maglev rings when control/maglev.c is committed.
+DP_AGREE_OBJS := $(BUILD)/tests/dpdk/test_dpdk_xdp_agreement.o $(BUILD)/control/lbtables_bpf.o \
+	$(DP_TEST_OBJS)
+ifneq ($(shell git ls-files control/maglev.c 2>/dev/null),)
+DP_AGREE_OBJS += $(BUILD)/control/maglev.o
+$(BUILD)/tests/dpdk/test_dpdk_xdp_agreement.o: CFLAGS += -DHAVE_MAGLEV
+endif
+$(BUILD)/tests/dpdk/test_dpdk_xdp_agreement.o: $(BUILD)/bpf/lb.skel.h
+
+$(BUILD)/tests/dpdk/test_dpdk_xdp_agreement: $(DP_AGREE_OBJS)
+	$(CC) $(CFLAGS) -o $@ $^ $(DPDK_LIBS) $(DP_BPF_LIBS) -lcmocka
+
+UNIT_TESTS += $(BUILD)/tests/dpdk/test_dpdk_xdp_agreement
