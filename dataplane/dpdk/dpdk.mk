@@ -44,3 +44,10 @@ $(BUILD)/tests/dpdk/test_dpdk_xdp_agreement: $(DP_AGREE_OBJS)
 	$(CC) $(CFLAGS) -o $@ $^ $(DPDK_LIBS) $(DP_BPF_LIBS) -lcmocka
 
 UNIT_TESTS += $(BUILD)/tests/dpdk/test_dpdk_xdp_agreement
+
+# A table writer for integration tests and benchmarks (edgelbd's part until it drives DPDK).
+$(BUILD)/tests/dpdk/dp_tables_tool: $(BUILD)/tests/dpdk/dp_tables_tool.o $(SHM_OBJS)
+	$(CC) $(CFLAGS) -o $@ $^
+
+BINS += $(BUILD)/tests/dpdk/dp_tables_tool
+INTEG_TESTS += tests/integration/test_dpdk_exception.sh
