@@ -28,10 +28,11 @@ $(BUILD)/bench/xdp_live: $(BUILD)/bench/xdp_live.o $(BUILD)/bench/xdp_common.o \
 .PHONY: bench-xdp bench-xdp-testrun bench-xdp-live
 bench-xdp: bench-xdp-testrun bench-xdp-live
 
+# Output also kept in build/bench/*.txt, for docs/benchmarks.md.
 bench-xdp-testrun: $(BUILD)/bench/xdp_testrun
-	$(BUILD)/bench/xdp_testrun
+	bash -o pipefail -c '$(BUILD)/bench/xdp_testrun | tee $(BUILD)/bench/xdp_testrun.txt'
 
 bench-xdp-live: $(BUILD)/bench/xdp_live
-	bash bench/xdp_live.sh $(BUILD)/bench/xdp_live
+	bash -o pipefail -c 'bash bench/xdp_live.sh $(BUILD)/bench/xdp_live | tee $(BUILD)/bench/xdp_live.txt'
 
 BENCHES += bench-xdp

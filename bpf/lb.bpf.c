@@ -192,8 +192,8 @@ struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, __u64);
-} bench_flow_seq SEC(".maps");
+	__type(value, __u32);
+} bench_flow_seq SEC(".maps"); /* next flow, 0 .. spread - 1 */
 
 #define LB_BENCH_SPORT_OFF_MAX 256
 
@@ -216,7 +216,7 @@ static __always_inline __u16 *lb_bench_sport(struct xdp_md *xdp)
 static __always_inline __u16 lb_bench_vary_flow(struct xdp_md *xdp)
 {
 	__u16 *sport, base;
-	__u64 *seq;
+	__u32 *seq;
 
 	if (bench_sport_spread < 2)
 		return 0;
@@ -225,8 +225,9 @@ static __always_inline __u16 lb_bench_vary_flow(struct xdp_md *xdp)
 	if (!sport || !seq)
 		return 0;
 	base = *sport;
-	*sport = lb_htons(lb_ntohs(base) + (__u16)(*seq % bench_sport_spread));
-	*seq += 1;
+	*sport = lb_htons(lb_ntohs(base) + (__u16)*seq);
+	/* wrap by comparison: a modulo would be a division, charged to edgelb */
+	*seq = *seq + 1 < bench_sport_spread ? *seq + 1 : 0;
 	return base;
 }
 
