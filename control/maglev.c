@@ -5,9 +5,10 @@
  *
  * Speed: occupancy is a bitmap (M bits: 8 KiB for the default ring, fits in L1), each backend's
  * walk keeps its current slot and adds skip with one conditional subtraction instead of a
- * modulo, and the ring is written once per slot. Equal weights (the common case) take turns in
- * a plain round-robin loop; mixed weights take turns from a min-heap keyed by (round, index),
- * which gives the same order as looping over every backend in every round, in O(M log N).
+ * modulo, and the ring is written once per slot. Turns are taken by looping over all backends
+ * round after round, which is cheapest for equal or similar weights; when a few heavy backends
+ * would leave that loop visiting mostly idle light ones, turns come from a min-heap keyed by
+ * (round, index) instead: the same order in O(M log N).
  */
 #include "control/maglev.h"
 
@@ -18,10 +19,12 @@
 #define FNV64_OFFSET_BASIS 0xcbf29ce484222325ull
 #define FNV64_PRIME        0x100000001b3ull
 
-/* Where one backend is in its permutation. */
+/* One backend's place in its permutation and in the turn order. */
 struct maglev_cursor {
 	uint32_t pos; /* next preferred slot to try */
 	uint32_t skip;
+	uint32_t weight;
+	uint32_t credit; /* round loop: weight gained toward the next turn; heap: turns taken */
 };
 
 /* Scratch state of one population; lives only inside maglev_populate(). */
@@ -31,11 +34,17 @@ struct maglev_work {
 	uint64_t *taken;           /* occupancy bitmap, m bits */
 	struct maglev_cursor *cur; /* [n] */
 	uint32_t *id;              /* [n] */
-	uint32_t *weight;          /* [n] */
 	uint32_t max_weight;
-	bool equal_weights;
+	uint64_t total_weight;
 };
 
+/*
+ * The round loop visits every backend in every round, n * max_weight / total_weight visits per
+ * slot filled: 1 for equal weights, about 2 for weights spread evenly over 1..1000, but up to
+ * 1000 when a few heavy backends share the ring with many light ones. Past this many visits per
+ * slot the heap (a few tens of nanoseconds per slot) is faster.
+ */
+#define ROUND_LOOP_MAX_VISITS_PER_SLOT 16
 bool maglev_is_prime(uint32_t m)
 {
 	if (m < 2)
@@ -110,7 +119,6 @@ static void work_free(struct maglev_work *w)
 	free(w->taken);
 	free(w->cur);
 	free(w->id);
-	free(w->weight);
 }
 
 /* Copies the backends of non-zero weight into w; w->n == 0 means there is none. */
@@ -128,40 +136,40 @@ static int work_init(struct maglev_work *w, const struct maglev_perm *perm, size
 	w->taken = calloc((m + 63) / 64, sizeof(*w->taken));
 	w->cur = malloc(active * sizeof(*w->cur));
 	w->id = malloc(active * sizeof(*w->id));
-	w->weight = malloc(active * sizeof(*w->weight));
-	if (!w->taken || !w->cur || !w->id || !w->weight) {
+	if (!w->taken || !w->cur || !w->id) {
 		work_free(w);
 		return -ENOMEM;
 	}
 
-	w->equal_weights = true;
 	for (size_t i = 0; i < n; i++) {
 		const struct maglev_perm *p = &perm[i];
 
 		if (p->weight == 0)
 			continue;
-		w->cur[w->n] = (struct maglev_cursor){.pos = p->offset, .skip = p->skip};
+		w->cur[w->n] = (struct maglev_cursor){
+		    .pos = p->offset,
+		    .skip = p->skip,
+		    .weight = p->weight,
+		};
 		w->id[w->n] = p->id;
-		w->weight[w->n] = p->weight;
-		if (w->n > 0 && p->weight != w->max_weight)
-			w->equal_weights = false;
 		if (p->weight > w->max_weight)
 			w->max_weight = p->weight;
+		w->total_weight += p->weight;
 		w->n++;
 	}
 	return 0;
 }
 
 /*
- * Walks backend i's permutation to its first free slot, claims it and returns it. There must be
- * a free slot: skip is coprime with the prime m, so the walk visits every slot.
+ * Walks the backend's permutation to its first free slot, claims it and returns it. There must
+ * be a free slot: skip is coprime with the prime m, so the walk visits every slot.
  */
-static inline uint32_t claim_next_slot(struct maglev_work *w, size_t i)
+static inline uint32_t claim_next_slot(struct maglev_work *w, struct maglev_cursor *c)
 {
 	uint64_t *taken = w->taken;
 	uint32_t m = w->m;
-	uint32_t skip = w->cur[i].skip;
-	uint32_t pos = w->cur[i].pos;
+	uint32_t skip = c->skip;
+	uint32_t pos = c->pos;
 
 	while (taken[pos >> 6] & (1ull << (pos & 63))) {
 		pos += skip;
@@ -172,28 +180,40 @@ static inline uint32_t claim_next_slot(struct maglev_work *w, size_t i)
 
 	uint32_t next = pos + skip;
 
-	w->cur[i].pos = next >= m ? next - m : next;
+	c->pos = next >= m ? next - m : next;
 	return pos;
 }
 
-/* Every backend takes one turn per round. */
-static void populate_round_robin(struct maglev_work *w, uint32_t *ring)
+/*
+ * Every round, every backend gains its weight in credit and takes a turn when the credit reaches
+ * max_weight. Starting at max_weight - weight puts every first turn in round 1 (maglev.h).
+ */
+static void populate_by_rounds(struct maglev_work *w, uint32_t *ring)
 {
+	uint32_t max_weight = w->max_weight;
 	uint32_t filled = 0;
 
+	for (size_t i = 0; i < w->n; i++)
+		w->cur[i].credit = max_weight - w->cur[i].weight;
 	for (;;) {
 		for (size_t i = 0; i < w->n; i++) {
-			ring[claim_next_slot(w, i)] = w->id[i];
+			struct maglev_cursor *c = &w->cur[i];
+
+			c->credit += c->weight;
+			if (c->credit < max_weight)
+				continue;
+			c->credit -= max_weight;
+			ring[claim_next_slot(w, c)] = w->id[i];
 			if (++filled == w->m)
 				return;
 		}
 	}
 }
 
-/* Round of backend i's next turn after it has taken `turns` turns (see maglev.h). */
-static uint64_t next_turn_round(const struct maglev_work *w, size_t i, uint64_t turns)
+/* Round of the backend's next turn after it has taken `turns` turns (maglev.h). */
+static uint64_t next_turn_round(uint32_t max_weight, uint32_t weight, uint64_t turns)
 {
-	return 1 + (turns * w->max_weight + w->weight[i] - 1) / w->weight[i];
+	return 1 + (turns * max_weight + weight - 1) / weight;
 }
 
 static void heap_sift_down(uint64_t *heap, size_t n, size_t at)
@@ -205,8 +225,8 @@ static void heap_sift_down(uint64_t *heap, size_t n, size_t at)
 
 		if (child >= n)
 			break;
-		if (child + 1 < n && heap[child + 1] < heap[child])
-			child++;
+		/* Branch-free choice of the smaller child: which one is smaller is a coin flip. */
+		child += child + 1 < n && heap[child + 1] < heap[child];
 		if (heap[child] >= item)
 			break;
 		heap[at] = heap[child];
@@ -216,34 +236,38 @@ static void heap_sift_down(uint64_t *heap, size_t n, size_t at)
 }
 
 /*
- * Turns ordered by (round, backend index): heap items are round << 32 | index. Rounds stay below
- * 2^32: at most 1 + (m - 1) * MAGLEV_WEIGHT_MAX.
+ * The same turn order as populate_by_rounds(), (round, backend index), taken from a min-heap of
+ * round << 32 | index: O(log n) per slot whatever the weights. Rounds stay below 2^32: at most
+ * 1 + (m - 1) * MAGLEV_WEIGHT_MAX. cur[].credit counts turns taken.
  */
-static int populate_weighted(struct maglev_work *w, uint32_t *ring)
+static int populate_by_heap(struct maglev_work *w, uint32_t *ring)
 {
 	uint64_t *heap = malloc(w->n * sizeof(*heap));
-	uint32_t *turns = calloc(w->n, sizeof(*turns));
 
-	if (!heap || !turns) {
-		free(heap);
-		free(turns);
+	if (!heap)
 		return -ENOMEM;
-	}
 	/* All first turns are in round 1; ascending index order is already a valid heap. */
-	for (size_t i = 0; i < w->n; i++)
+	for (size_t i = 0; i < w->n; i++) {
 		heap[i] = 1ull << 32 | i;
+		w->cur[i].credit = 0;
+	}
 
 	for (uint32_t filled = 0; filled < w->m; filled++) {
 		size_t i = (size_t)(heap[0] & 0xffffffffu);
+		struct maglev_cursor *c = &w->cur[i];
 
-		ring[claim_next_slot(w, i)] = w->id[i];
-		turns[i]++;
-		heap[0] = next_turn_round(w, i, turns[i]) << 32 | i;
+		ring[claim_next_slot(w, c)] = w->id[i];
+		c->credit++;
+		heap[0] = next_turn_round(w->max_weight, c->weight, c->credit) << 32 | i;
 		heap_sift_down(heap, w->n, 0);
 	}
 	free(heap);
-	free(turns);
 	return 0;
+}
+
+static bool round_loop_is_cheap(const struct maglev_work *w)
+{
+	return (uint64_t)w->n * w->max_weight <= ROUND_LOOP_MAX_VISITS_PER_SLOT * w->total_weight;
 }
 
 static void fill_empty(uint32_t *ring, uint32_t m)
@@ -268,10 +292,10 @@ int maglev_populate(const struct maglev_perm *perm, size_t n, uint32_t m, uint32
 
 	if (w.n == 0)
 		fill_empty(ring, m);
-	else if (w.equal_weights)
-		populate_round_robin(&w, ring);
+	else if (round_loop_is_cheap(&w))
+		populate_by_rounds(&w, ring);
 	else
-		err = populate_weighted(&w, ring);
+		err = populate_by_heap(&w, ring);
 	work_free(&w);
 	return err;
 }

@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <setjmp.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -291,7 +292,25 @@ static void test_weighted_shares_proportional(void **state)
 	assert_weighted_shares(brief, 5, LB_RING_SIZE_MAX);
 }
 
-/* Random permutations and weights (zero, equal and mixed) against reference_populate(). */
+/*
+ * Weights of the reference trials, by trial number: equal; spread over 0..1000 (the builder
+ * loops over rounds); one heavy backend among light ones, some excluded (the builder takes turns
+ * from its heap once there are more than about 20 backends).
+ */
+static uint32_t trial_weight(int trial, bool heavy, uint32_t same_weight, uint64_t *rng)
+{
+	switch (trial % 3) {
+	case 0:
+		return same_weight;
+	case 1:
+		return next_random(rng) % (MAGLEV_WEIGHT_MAX + 1);
+	default:
+		/* Weights that do not divide each other, so rounds need rounding up. */
+		return heavy ? MAGLEV_WEIGHT_MAX - next_random(rng) % 100 : next_random(rng) % 7;
+	}
+}
+
+/* Random permutations and weights against reference_populate(). */
 static void test_populate_matches_reference(void **state)
 {
 	const uint32_t sizes[] = {2, 3, 7, 13, 251, 4099, LB_RING_SIZE_DEF};
@@ -308,6 +327,7 @@ static void test_populate_matches_reference(void **state)
 		for (int trial = 0; trial < 12; trial++) {
 			size_t n = 1 + next_random(&rng) % (m < max_n ? m : max_n);
 			uint32_t same_weight = 1 + next_random(&rng) % MAGLEV_WEIGHT_MAX;
+			size_t heavy = next_random(&rng) % n;
 
 			for (size_t i = 0; i < n; i++) {
 				struct maglev_perm *p = &perm[i];
@@ -315,9 +335,7 @@ static void test_populate_matches_reference(void **state)
 				p->offset = next_random(&rng) % m;
 				p->skip = 1 + next_random(&rng) % (m - 1);
 				p->id = 1000 + i;
-				/* Trials alternate equal weights and mixed ones (some 0). */
-				p->weight = trial % 2 ? same_weight
-						      : next_random(&rng) % (MAGLEV_WEIGHT_MAX + 1);
+				p->weight = trial_weight(trial, i == heavy, same_weight, &rng);
 			}
 			reference_populate(perm, n, m, expect);
 			assert_int_equal(maglev_populate(perm, n, m, ring), 0);
