@@ -18,11 +18,11 @@ $(BUILD)/bench/xdp_%.skel.h: $(BUILD)/bench/xdp_%.bpf.o
 	$(BPFTOOL) gen skeleton $< name xdp_$* > $@
 
 $(BUILD)/bench/xdp_testrun: $(BUILD)/bench/xdp_testrun.o $(BUILD)/bench/xdp_common.o \
-		$(BUILD)/libedgelb-tables.a
+		$(BUILD)/control/maglev.o $(BUILD)/libedgelb-tables.a
 	$(CC) $(CFLAGS) -o $@ $(filter %.o,$^) $(XDP_BENCH_LIBS)
 
 $(BUILD)/bench/xdp_live: $(BUILD)/bench/xdp_live.o $(BUILD)/bench/xdp_common.o \
-		$(BUILD)/libedgelb-tables.a
+		$(BUILD)/control/maglev.o $(BUILD)/libedgelb-tables.a
 	$(CC) $(CFLAGS) -o $@ $(filter %.o,$^) $(XDP_BENCH_LIBS)
 
 .PHONY: bench-xdp bench-xdp-testrun bench-xdp-live

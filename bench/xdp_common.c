@@ -2,7 +2,8 @@
 /*
  * xdp_common.c - the XDP benchmarks' shared topology and packets (see xdp_common.h). The tables
  * go in through control/lbtables.h, the same interface edgelbd uses, so the benchmark measures
- * the maps as production fills them: a 65537-slot ring per VIP, a 2^20-entry connection table.
+ * the maps as production fills them: a 65537-slot Maglev ring per VIP (control/maglev.h), a
+ * 2^20-entry connection table.
  */
 #include "bench/xdp_common.h"
 
@@ -16,6 +17,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "control/maglev.h"
 #include "dataplane/core/parse.h"
 
 static const uint8_t node_mac[6] = {0x02, 0xe1, 0xb0, 0x00, 0x00, 0x01};
@@ -75,17 +77,26 @@ static void set_backend(struct lb_backend *be, int family, uint32_t i)
 	}
 }
 
-/* Backends take ring slots round robin: what Maglev gives equal weights, up to the order. */
-static int set_vip_ring(struct lbt *t, uint32_t vip_id, uint32_t first_backend)
+/* The VIP's ring as edgelbd builds it: Maglev over the family's backends, keyed by address. */
+static int set_vip_ring(struct lbt *t, uint32_t vip_id, uint32_t first_backend, int family)
 {
+	struct maglev_backend mb[XB_BACKENDS];
+	char keys[XB_BACKENDS][64];
 	uint32_t *ring = malloc(sizeof(*ring) * XB_RING_SIZE);
+	struct lb_backend be;
 	int rc;
 
 	if (!ring)
 		return -ENOMEM;
-	for (uint32_t i = 0; i < XB_RING_SIZE; i++)
-		ring[i] = first_backend + (i * 7919u) % XB_BACKENDS;
-	rc = t->ops->set_ring(t, vip_id, ring, XB_RING_SIZE);
+	for (uint32_t i = 0; i < XB_BACKENDS; i++) {
+		set_backend(&be, family, i);
+		inet_ntop(family, be.addr.b, keys[i], sizeof(keys[i]));
+		mb[i] =
+		    (struct maglev_backend){.key = keys[i], .id = first_backend + i, .weight = 1};
+	}
+	rc = maglev_build(mb, XB_BACKENDS, XB_RING_SIZE, ring);
+	if (!rc)
+		rc = t->ops->set_ring(t, vip_id, ring, XB_RING_SIZE);
 	free(ring);
 	return rc;
 }
@@ -107,9 +118,9 @@ static int install(struct lbt *t)
 			rc = t->ops->set_backend(t, XB_BACKENDS + i, &be);
 	}
 	if (!rc)
-		rc = set_vip_ring(t, 0, 0);
+		rc = set_vip_ring(t, 0, 0, AF_INET);
 	if (!rc)
-		rc = set_vip_ring(t, 1, XB_BACKENDS);
+		rc = set_vip_ring(t, 1, XB_BACKENDS, AF_INET6);
 	if (rc)
 		return rc;
 	memset(vips, 0, sizeof(vips));

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * xdp_common.h - what the XDP benchmarks share: one benchmark topology (node, backends, VIPs,
- * Maglev-sized rings) written into a loaded edgelb XDP object through the table interface, the
- * test packets (TCP over IPv4 / IPv6), and small statistics helpers.
+ * Maglev rings of M = 65537) written into a loaded edgelb XDP object through the table interface,
+ * the test packets (TCP over IPv4 / IPv6), and small statistics helpers.
  */
 #ifndef EDGELB_BENCH_XDP_COMMON_H
 #define EDGELB_BENCH_XDP_COMMON_H
