@@ -59,7 +59,16 @@ struct {
 	__type(value, struct lb_backend);
 } backends SEC(".maps");
 
-/* Shared hash, per-CPU LRU lists: no cross-CPU LRU lock, and a flow moved by RSS still hits. */
+/*
+ * The connection table: one hash shared by all CPUs with per-CPU LRU lists (no cross-CPU LRU
+ * lock; a flow that RSS moves to another CPU still finds its entry), fronted by a per-CPU
+ * direct-mapped cache indexed by a cheap fold of the tuple, so an established flow's packet
+ * costs an array index and a key compare instead of a jhash walk. New entries go to the cache
+ * first and are written back to the shared hash when their flow lives into a second clock tick
+ * (or when another flow takes their cache slot): short flows never pay for a shared-hash
+ * insert, long ones (LLM streams) end up in the shared table that survives CPU moves. The shared
+ * entry is re-read (and its timestamp refreshed) once per tick per flow.
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, LB_CONN_MAX_DEF);
@@ -67,6 +76,37 @@ struct {
 	__type(key, struct lb_flow);
 	__type(value, struct lb_conn);
 } conns SEC(".maps");
+
+struct conn_cache_entry {
+	struct lb_flow key; /* key.family == 0: empty */
+	struct lb_conn val;
+	__u32 dirty; /* not yet written back to the shared table */
+	__u32 pad;
+};
+
+#define LB_CONN_CACHE_SLOTS (1u << 16) /* per CPU; 64 bytes each */
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, LB_CONN_CACHE_SLOTS);
+	__type(key, __u32);
+	__type(value, struct conn_cache_entry);
+} conn_cache SEC(".maps");
+
+/* The coarse clock, per CPU: re-read from the kernel every LB_TICK_REFRESH calls, not per packet. */
+struct tick_state {
+	__u32 tick;
+	__u32 countdown;
+};
+
+#define LB_TICK_REFRESH 32
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct tick_state);
+} tick_state SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -135,19 +175,107 @@ LB_INLINE const struct lb_backend *lb_hook_backend(void *ctx, __u32 id)
 	return bpf_map_lookup_elem(&backends, &id);
 }
 
+/*
+ * The tick lags the kernel's clock by at most LB_TICK_REFRESH packets on this CPU; the core
+ * compares ticks signed, so a lagging CPU never ages an entry early.
+ */
+LB_INLINE __u32 lb_hook_now_tick(void *ctx)
+{
+	struct tick_state *ts = bpf_map_lookup_elem(&tick_state, &zero);
+
+	if (!ts)
+		return (__u32)(bpf_ktime_get_coarse_ns() >> LB_TICK_SHIFT);
+	if (ts->countdown == 0) {
+		ts->tick = (__u32)(bpf_ktime_get_coarse_ns() >> LB_TICK_SHIFT);
+		ts->countdown = LB_TICK_REFRESH;
+	}
+	ts->countdown--;
+	return ts->tick;
+}
+
+LB_INLINE __u32 conn_cache_slot(const struct lb_flow *f)
+{
+	__u32 h = f->src.w[0] ^ f->src.w[1] ^ f->src.w[2] ^ f->src.w[3];
+	__u32 d = f->dst.w[0] ^ f->dst.w[1] ^ f->dst.w[2] ^ f->dst.w[3];
+
+	h = h * 0x9e3779b1u ^ d * 0x85ebca6bu ^ lb_ports_word(f->sport, f->dport) * 0xc2b2ae35u;
+	h ^= f->proto;
+	h ^= h >> 16;
+	return h & (LB_CONN_CACHE_SLOTS - 1);
+}
+
+LB_INLINE int conn_key_eq(const struct lb_flow *a, const struct lb_flow *b)
+{
+	const __u32 *x = (const __u32 *)a, *y = (const __u32 *)b;
+	__u32 diff = 0;
+
+	LB_UNROLL
+	for (int i = 0; i < (int)(sizeof(*a) / 4); i++)
+		diff |= x[i] ^ y[i];
+	return !diff;
+}
+
+/* Write a cache entry back to the shared table; returns the shared hash's error, if any. */
+LB_INLINE int conn_write_back(struct conn_cache_entry *e)
+{
+	e->dirty = 0;
+	return bpf_map_update_elem(&conns, &e->key, &e->val, BPF_ANY);
+}
+
 LB_INLINE struct lb_conn *lb_hook_conn_get(void *ctx, const struct lb_flow *key)
 {
-	return bpf_map_lookup_elem(&conns, key);
+	__u32 slot = conn_cache_slot(key);
+	struct conn_cache_entry *e = bpf_map_lookup_elem(&conn_cache, &slot);
+	struct lb_conn *shared;
+	__u32 now;
+
+	if (!e)
+		return bpf_map_lookup_elem(&conns, key);
+	if (conn_key_eq(&e->key, key)) {
+		now = lb_hook_now_tick(ctx);
+		if (e->val.last_seen == now)
+			return &e->val;
+		if (e->dirty) { /* the flow lived into a second tick: make it shared */
+			conn_write_back(e);
+			return &e->val;
+		}
+		/* once per tick: keep the shared entry alive and adopt any change made elsewhere */
+		shared = bpf_map_lookup_elem(&conns, key);
+		if (!shared) {
+			conn_write_back(e);
+			return &e->val;
+		}
+		shared->last_seen = now;
+		if (shared->backend_id != e->val.backend_id ||
+		    shared->backend_gen != e->val.backend_gen)
+			e->val = *shared;
+		return &e->val;
+	}
+	shared = bpf_map_lookup_elem(&conns, key);
+	if (!shared)
+		return 0;
+	if (e->dirty && e->key.family)
+		conn_write_back(e); /* evicting an unshared entry: keep it */
+	e->key = *key;
+	e->val = *shared;
+	e->dirty = 0;
+	return &e->val;
 }
 
 LB_INLINE int lb_hook_conn_put(void *ctx, const struct lb_flow *key, const struct lb_conn *val)
 {
-	return bpf_map_update_elem(&conns, key, val, BPF_ANY);
-}
+	__u32 slot = conn_cache_slot(key);
+	struct conn_cache_entry *e = bpf_map_lookup_elem(&conn_cache, &slot);
+	int rc = 0;
 
-LB_INLINE __u32 lb_hook_now_tick(void *ctx)
-{
-	return (__u32)(bpf_ktime_get_coarse_ns() >> LB_TICK_SHIFT);
+	if (!e)
+		return bpf_map_update_elem(&conns, key, val, BPF_ANY);
+	if (e->dirty && e->key.family && !conn_key_eq(&e->key, key))
+		rc = conn_write_back(e);
+	e->key = *key;
+	e->val = *val;
+	e->dirty = 1;
+	return rc;
 }
 
 LB_INLINE struct lb_global_stats *lb_hook_gstats(void *ctx)

@@ -66,7 +66,12 @@ int lbt_install_vips(struct lbt *t, const struct lbt_vip *vips, size_t n);
 struct lbt_bpf_fds {
 	int node_cfg, vip_filter, vips, rings, backends, conns;
 	int global_stats, vip_stats, backend_stats;
+	int conn_cache; /* optional (0: none): the per-CPU cache in front of conns */
 };
+
+struct bpf_object;
+/* Fill fds from a loaded object by map name (lb.bpf.o and its bench build alike). */
+int lbt_bpf_fds_from_obj(struct bpf_object *obj, struct lbt_bpf_fds *fds);
 
 struct bpf_map;
 /*

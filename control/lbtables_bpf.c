@@ -152,6 +152,26 @@ static int bpf_read_backend_stats(struct lbt *t, uint32_t id, struct lb_backend_
 			  sizeof(*sum) / sizeof(uint64_t));
 }
 
+/* Zero every slot of the per-CPU connection cache (values for all CPUs at once). */
+static int clear_conn_cache(struct lbt_bpf *b)
+{
+	struct bpf_map_info info = {0};
+	__u32 len = sizeof(info);
+	void *zeros;
+
+	if (b->fd.conn_cache <= 0)
+		return 0;
+	if (bpf_obj_get_info_by_fd(b->fd.conn_cache, &info, &len))
+		return -errno;
+	zeros = calloc((size_t)b->ncpus, (info.value_size + 7) & ~7u);
+	if (!zeros)
+		return -ENOMEM;
+	for (__u32 k = 0; k < info.max_entries; k++)
+		bpf_map_update_elem(b->fd.conn_cache, &k, zeros, BPF_ANY);
+	free(zeros);
+	return 0;
+}
+
 static int bpf_clear_conns(struct lbt *t)
 {
 	int fd = to_bpf(t)->fd.conns;
@@ -163,6 +183,36 @@ static int bpf_clear_conns(struct lbt *t)
 		bpf_map_delete_elem(fd, &key);
 		key = next;
 	}
+	return clear_conn_cache(to_bpf(t));
+}
+
+static int find_map_fd(struct bpf_object *obj, const char *name)
+{
+	struct bpf_map *map = bpf_object__find_map_by_name(obj, name);
+
+	return map ? bpf_map__fd(map) : -1;
+}
+
+int lbt_bpf_fds_from_obj(struct bpf_object *obj, struct lbt_bpf_fds *fds)
+{
+	*fds = (struct lbt_bpf_fds){
+		.node_cfg = find_map_fd(obj, "node_cfg"),
+		.vip_filter = find_map_fd(obj, "vip_filter"),
+		.vips = find_map_fd(obj, "vips"),
+		.rings = find_map_fd(obj, "rings"),
+		.backends = find_map_fd(obj, "backends"),
+		.conns = find_map_fd(obj, "conns"),
+		.global_stats = find_map_fd(obj, "global_stats"),
+		.vip_stats = find_map_fd(obj, "vip_stats"),
+		.backend_stats = find_map_fd(obj, "backend_stats"),
+		.conn_cache = find_map_fd(obj, "conn_cache"),
+	};
+	if (fds->node_cfg < 0 || fds->vip_filter < 0 || fds->vips < 0 || fds->rings < 0 ||
+	    fds->backends < 0 || fds->conns < 0 || fds->global_stats < 0 || fds->vip_stats < 0 ||
+	    fds->backend_stats < 0)
+		return -ENOENT;
+	if (fds->conn_cache < 0)
+		fds->conn_cache = 0;
 	return 0;
 }
 

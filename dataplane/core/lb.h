@@ -101,8 +101,11 @@ LB_INLINE const struct lb_backend *lb_conn_valid(void *ctx, const struct lb_node
 	if (!idle_limit)
 		return be;
 	now = lb_hook_now_tick(ctx);
-	/* idle limits are configured in seconds; a tick is 2^30 ns, slightly longer: round up */
-	if (now - conn->last_seen > idle_limit * 1000u / 1073u + 1)
+	/*
+	 * Idle limits are configured in seconds; a tick is 2^30 ns, slightly longer: round up.
+	 * Signed: a CPU whose tick lags another's sees a "future" last_seen, which is fresh.
+	 */
+	if ((__s32)(now - conn->last_seen) > (__s32)(idle_limit * 1000u / 1073u + 1))
 		return 0;
 	if (conn->last_seen != now)
 		conn->last_seen = now; /* at most one write per flow per tick */

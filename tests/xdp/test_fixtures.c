@@ -7,6 +7,7 @@
  * each other (parity). Cases run in order: some change backend state or rings first.
  */
 #include <errno.h>
+#include <sched.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -77,17 +78,10 @@ static int group_setup(void **state)
 		fprintf(stderr, "loading lb.bpf.o failed: %d (root, bpffs, BTF?)\n", rc);
 		return -1;
 	}
-	struct lbt_bpf_fds fds = {
-	    .node_cfg = bpf_map__fd(env.skel->maps.node_cfg),
-	    .vip_filter = bpf_map__fd(env.skel->maps.vip_filter),
-	    .vips = bpf_map__fd(env.skel->maps.vips),
-	    .rings = bpf_map__fd(env.skel->maps.rings),
-	    .backends = bpf_map__fd(env.skel->maps.backends),
-	    .conns = bpf_map__fd(env.skel->maps.conns),
-	    .global_stats = bpf_map__fd(env.skel->maps.global_stats),
-	    .vip_stats = bpf_map__fd(env.skel->maps.vip_stats),
-	    .backend_stats = bpf_map__fd(env.skel->maps.backend_stats),
-	};
+	struct lbt_bpf_fds fds;
+
+	if (lbt_bpf_fds_from_obj(env.skel->obj, &fds))
+		return -1;
 	/* backends with tx_port go out of devmap slot tx_port - 1: point it at lo */
 	__u32 slot = 0, lo_ifindex = 1;
 	if (bpf_map_update_elem(bpf_map__fd(env.skel->maps.tx_ports), &slot, &lo_ifindex, BPF_ANY))
@@ -282,9 +276,25 @@ static void test_case(void **state)
 	assert_int_equal(bad, 0);
 }
 
+/*
+ * The XDP runner's connection cache is per CPU (entries reach the shared table after a tick):
+ * run every case on one CPU, as RSS keeps a flow on one CPU in production.
+ */
+static void pin_to_current_cpu(void)
+{
+	cpu_set_t set;
+	int cpu = sched_getcpu();
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu < 0 ? 0 : cpu, &set);
+	sched_setaffinity(0, sizeof(set), &set);
+}
+
 int main(void)
 {
 	struct CMUnitTest *tests = calloc(NCASES, sizeof(*tests));
+
+	pin_to_current_cpu();
 
 	for (size_t i = 0; i < NCASES; i++) {
 		tests[i].name = fx_cases[i].name;

@@ -69,17 +69,10 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	close(template_fd);
-	struct lbt_bpf_fds fds = {
-	    .node_cfg = bpf_map__fd(skel->maps.node_cfg),
-	    .vip_filter = bpf_map__fd(skel->maps.vip_filter),
-	    .vips = bpf_map__fd(skel->maps.vips),
-	    .rings = bpf_map__fd(skel->maps.rings),
-	    .backends = bpf_map__fd(skel->maps.backends),
-	    .conns = bpf_map__fd(skel->maps.conns),
-	    .global_stats = bpf_map__fd(skel->maps.global_stats),
-	    .vip_stats = bpf_map__fd(skel->maps.vip_stats),
-	    .backend_stats = bpf_map__fd(skel->maps.backend_stats),
-	};
+	struct lbt_bpf_fds fds;
+
+	if (lbt_bpf_fds_from_obj(skel->obj, &fds))
+		return -1;
 	t = lbt_bpf_new(&fds, FX_RING);
 	fx_initial_backends(backends);
 	if (!t || fx_apply_topology(t, backends)) {
