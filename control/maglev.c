@@ -45,6 +45,7 @@ struct maglev_work {
  * slot the heap (a few tens of nanoseconds per slot) is faster.
  */
 #define ROUND_LOOP_MAX_VISITS_PER_SLOT 16
+
 bool maglev_is_prime(uint32_t m)
 {
 	if (m < 2)
