@@ -25,7 +25,11 @@ $(BUILD)/bench/xdp_live: $(BUILD)/bench/xdp_live.o $(BUILD)/bench/xdp_common.o \
 		$(BUILD)/control/maglev.o $(BUILD)/libedgelb-tables.a
 	$(CC) $(CFLAGS) -o $@ $(filter %.o,$^) $(XDP_BENCH_LIBS)
 
-.PHONY: bench-xdp bench-xdp-testrun bench-xdp-live
+$(BUILD)/bench/xdp_jitmap: bench/xdp_jitmap.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $< $(XDP_BENCH_LIBS)
+
+.PHONY: bench-xdp bench-xdp-testrun bench-xdp-live bench-xdp-profile
 bench-xdp: bench-xdp-testrun bench-xdp-live
 
 # Output also kept in build/bench/*.txt, for docs/benchmarks.md.
@@ -34,5 +38,10 @@ bench-xdp-testrun: $(BUILD)/bench/xdp_testrun
 
 bench-xdp-live: $(BUILD)/bench/xdp_live
 	bash -o pipefail -c 'bash bench/xdp_live.sh $(BUILD)/bench/xdp_live | tee $(BUILD)/bench/xdp_live.txt'
+
+# Where edgelb's per-packet time goes: `make bench-xdp-profile XDP_PROFILE_CASE=xdp_new_flow` (perf).
+XDP_PROFILE_CASE ?= xdp_established
+bench-xdp-profile: $(BUILD)/bench/xdp_testrun $(BUILD)/bench/xdp_jitmap
+	bash bench/xdp_profile.sh $(BUILD)/bench $(XDP_PROFILE_CASE)
 
 BENCHES += bench-xdp

@@ -38,6 +38,7 @@ struct options {
 	unsigned pairs;
 	int cpu;
 	const char *only; /* run only the case of this BENCH name (profiling) */
+	int profile;      /* edgelb runs only, no baseline, no BENCH lines (bench/xdp_profile.sh) */
 };
 
 /* One loaded edgelb bench program with its tables. */
@@ -287,6 +288,17 @@ static int cmp_ratio(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+/* For bench/xdp_profile.sh: which loaded program to map samples onto. */
+static void announce_program(struct bench *b, const struct bench_case *c)
+{
+	struct bpf_prog_info info = {0};
+	uint32_t info_len = sizeof(info);
+	int fd = c->many_flows ? b->many.prog_fd : b->single.prog_fd;
+
+	if (!bpf_obj_get_info_by_fd(fd, &info, &info_len))
+		fprintf(stderr, "profiling %s: program id %u\n", c->bench_name, info.id);
+}
+
 static int run_case(struct bench *b, size_t idx)
 {
 	const struct bench_case *c = &cases[idx];
@@ -298,12 +310,16 @@ static int run_case(struct bench *b, size_t idx)
 
 	if (!len || warm_up(b, c, frame, len))
 		return -1;
+	if (b->opt.profile)
+		announce_program(b, c);
 	for (unsigned p = 0; p < b->opt.pairs; p++) {
 		struct pair_result *pr = &r->pairs[p];
 
 		pr->lb_ns = run_lb_checked(b, c, frame, len, b->opt.repeat);
 		if (pr->lb_ns < 0)
 			return -1;
+		if (b->opt.profile)
+			continue;
 		pr->base_ns = test_run(macswap_fd, frame, len, b->opt.repeat, XDP_TX, 0);
 		if (pr->base_ns < 0)
 			return -1;
@@ -366,20 +382,24 @@ static int known_case(const char *name)
 static void usage(const char *prog)
 {
 	fprintf(stderr,
-		"usage: %s [--repeat N] [--pairs N] [--cpu N] [--only NAME]\n"
+		"usage: %s [--repeat N] [--pairs N] [--cpu N] [--only NAME [--profile]]\n"
 		"  --repeat  BPF_PROG_TEST_RUN repetitions per run (default 1000000, min 1000000)\n"
 		"  --pairs   edgelb/macswap A/B pairs per case (default 7, 5..%d)\n"
 		"  --cpu     CPU to pin to (default: the last one)\n"
-		"  --only    run only the case of this BENCH name (for profiling)\n",
+		"  --only    run only the case of this BENCH name (for profiling)\n"
+		"  --profile with --only: edgelb runs only, no baseline (bench/xdp_profile.sh)\n",
 		prog, PAIRS_MAX);
 }
 
 static int parse_options(int argc, char **argv, struct options *o)
 {
-	static const struct option longopts[] = {
-	    {"repeat", required_argument, 0, 'r'}, {"pairs", required_argument, 0, 'p'},
-	    {"cpu", required_argument, 0, 'c'},    {"only", required_argument, 0, 'o'},
-	    {"help", no_argument, 0, 'h'},         {0, 0, 0, 0}};
+	static const struct option longopts[] = {{"repeat", required_argument, 0, 'r'},
+						 {"pairs", required_argument, 0, 'p'},
+						 {"cpu", required_argument, 0, 'c'},
+						 {"only", required_argument, 0, 'o'},
+						 {"profile", no_argument, 0, 'P'},
+						 {"help", no_argument, 0, 'h'},
+						 {0, 0, 0, 0}};
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	int ch;
 
@@ -392,8 +412,11 @@ static int parse_options(int argc, char **argv, struct options *o)
 
 		if (ch == 'h' || ch == '?')
 			return -1;
-		if (ch == 'o') {
-			o->only = optarg;
+		if (ch == 'o' || ch == 'P') {
+			if (ch == 'o')
+				o->only = optarg;
+			else
+				o->profile = 1;
 			continue;
 		}
 		v = strtol(optarg, &endp, 10);
@@ -407,6 +430,10 @@ static int parse_options(int argc, char **argv, struct options *o)
 			o->pairs = (unsigned)v;
 		else
 			o->cpu = (int)v;
+	}
+	if (o->profile && !o->only) {
+		fprintf(stderr, "--profile needs --only\n");
+		return -1;
 	}
 	if (o->only && !known_case(o->only)) {
 		fprintf(stderr, "no case named '%s'\n", o->only);
@@ -469,7 +496,8 @@ int main(int argc, char **argv)
 			goto out;
 		}
 	}
-	print_table(&b);
+	if (!b.opt.profile)
+		print_table(&b);
 	rc = 0;
 out:
 	macswap__destroy(b.macswap);
