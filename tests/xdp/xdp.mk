@@ -8,9 +8,12 @@ $(BUILD)/tests/xdp/fixtures.h: tests/xdp/fixtures.py
 	@mkdir -p $(dir $@)
 	$(PYTHON) $< $@
 
+# built with the sanitizers, from sources: the userspace runner of the core runs under ASan/UBSan
 $(BUILD)/tests/xdp/test_fixtures: tests/xdp/test_fixtures.c $(BUILD)/tests/xdp/fixtures.h \
-		$(BUILD)/bpf/lb.skel.h $(CORE_LIB_OBJS)
-	$(CC) $(CFLAGS) -Wno-missing-field-initializers -o $@ $< $(CORE_LIB_OBJS) $(BPF_LIBS) -lcmocka
+		$(BUILD)/bpf/lb.skel.h control/lbtables.c control/lbtables_bpf.c \
+		dataplane/user/user_tables.c $(CORE_HDRS)
+	$(CC) $(CFLAGS) $(SAN) -Wno-missing-field-initializers -o $@ $< control/lbtables.c \
+		control/lbtables_bpf.c dataplane/user/user_tables.c $(BPF_LIBS) -lcmocka
 
 UNIT_TESTS += $(BUILD)/tests/xdp/test_fixtures
 
