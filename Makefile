@@ -66,3 +66,6 @@ format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+
+demo: deps-check all
+	@bash scripts/demo.sh

@@ -9,6 +9,9 @@
 #   scripts/lab.sh down   [-r RUN]   stop everything of that run, remove its namespaces and pins
 #   scripts/lab.sh status [-r RUN]   sessions, routes, LB nodes
 #   scripts/lab.sh exec   [-r RUN] NODE CMD...   run a command in a lab namespace
+#   scripts/lab.sh backend-stop|backend-start [-r RUN] NODE   stop / restart a backend's server
+#   scripts/lab.sh lb-kill|lb-start [-r RUN] NODE              SIGKILL / restart a node's edgelbd
+#   scripts/lab.sh birdc  [-r RUN] CMD...                      ask the core router's BIRD
 #
 # Every namespace is named elb-lab-RUN-NODE; `down` removes exactly those, even after a crash
 # (it finds them by name). Processes are started by this script and stopped by the PIDs it
@@ -197,8 +200,7 @@ start_backend() {
 	# the decap program strips the LB's outer header from packets to this backend for a VIP
 	start "$n" "decap-$n" "$BUILD/edgelb-decap" -i eth0 -l "$(addr4 "$n")" -l "$(addr6 "$n")" \
 		-v "$VIP4" -v "$VIP6" --stats
-	start "$n" "backend-$n" "$BUILD/edgelb-testbackend" --name "$n" \
-		--listen "0.0.0.0:$VIP_PORT" --listen "[::]:$VIP_PORT" --tokens 20 --token-interval-ms 50
+	start_server "$n"
 }
 
 write_lb_conf() {
@@ -320,6 +322,24 @@ cmd_down() {
 	log "down"
 }
 
+# stop_named NAME [SIGNAL]: signal the process this run started under NAME
+stop_named() {
+	local sd pid name
+	sd=$(state_dir)
+	while read -r pid name; do
+		[ "$name" = "$1" ] && kill "-${2:-TERM}" "$pid" 2>/dev/null || true
+	done <"$sd/pids"
+	# forget it, so that `down` does not signal a recycled PID
+	grep -v " $1\$" "$sd/pids" >"$sd/pids.new" || true
+	mv "$sd/pids.new" "$sd/pids"
+}
+
+start_server() {
+	local n=$1
+	start "$n" "backend-$n" "$BUILD/edgelb-testbackend" --name "$n" \
+		--listen "0.0.0.0:$VIP_PORT" --listen "[::]:$VIP_PORT" --tokens 20 --token-interval-ms 50
+}
+
 cmd_status() {
 	local n
 	echo "== BGP sessions at the core router"
@@ -344,5 +364,9 @@ down) cmd_down ;;
 status) cmd_status ;;
 exec) nsx "${ARGS[@]}" ;;
 birdc) birdc_lab "${ARGS[@]}" ;;
+backend-stop) stop_named "backend-${ARGS[0]}" ;;
+backend-start) start_server "${ARGS[0]}" ;;
+lb-kill) stop_named "edgelbd-${ARGS[0]}" KILL ;;
+lb-start) start "${ARGS[0]}" "edgelbd-${ARGS[0]}" "$BUILD/edgelbd" -c "$(state_dir)/${ARGS[0]}.conf" --foreground ;;
 *) usage ;;
 esac
