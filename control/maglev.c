@@ -36,6 +36,10 @@ struct maglev_work {
 	uint32_t *id;              /* [n] */
 	uint32_t max_weight;
 	uint64_t total_weight;
+	uint32_t left;       /* free slots */
+	uint32_t tail_slots; /* with this few free slots left, claim from free_slot[] */
+	uint32_t *free_slot; /* [tail_slots]: the free slots, once left <= tail_slots */
+	bool free_listed;    /* free_slot[] filled */
 };
 
 /*
@@ -45,6 +49,10 @@ struct maglev_work {
  * slot the heap (a few tens of nanoseconds per slot) is faster.
  */
 #define ROUND_LOOP_MAX_VISITS_PER_SLOT 16
+
+/* The last sqrt(m / TAIL_DIV) slots (at least TAIL_MIN) are claimed from a free list. */
+#define TAIL_DIV 4
+#define TAIL_MIN 8
 
 bool maglev_is_prime(uint32_t m)
 {
@@ -120,6 +128,27 @@ static void work_free(struct maglev_work *w)
 	free(w->taken);
 	free(w->cur);
 	free(w->id);
+	free(w->free_slot);
+}
+
+static uint32_t isqrt(uint32_t x)
+{
+	uint32_t r = 0;
+
+	while ((uint64_t)(r + 1) * (r + 1) <= x)
+		r++;
+	return r;
+}
+
+/*
+ * Walking costs about m / left probes per turn once few slots are left, searching the free list
+ * about left: the two meet near sqrt(m). Measured best a little below that.
+ */
+static uint32_t tail_size(uint32_t m)
+{
+	uint32_t tail = isqrt(m / TAIL_DIV);
+
+	return tail < TAIL_MIN ? TAIL_MIN : tail;
 }
 
 /* Copies the backends of non-zero weight into w; w->n == 0 means there is none. */
@@ -134,10 +163,13 @@ static int work_init(struct maglev_work *w, const struct maglev_perm *perm, size
 	if (active == 0)
 		return 0;
 
+	w->left = m;
+	w->tail_slots = tail_size(m);
 	w->taken = calloc((m + 63) / 64, sizeof(*w->taken));
 	w->cur = malloc(active * sizeof(*w->cur));
 	w->id = malloc(active * sizeof(*w->id));
-	if (!w->taken || !w->cur || !w->id) {
+	w->free_slot = malloc(w->tail_slots * sizeof(*w->free_slot));
+	if (!w->taken || !w->cur || !w->id || !w->free_slot) {
 		work_free(w);
 		return -ENOMEM;
 	}
@@ -161,28 +193,102 @@ static int work_init(struct maglev_work *w, const struct maglev_perm *perm, size
 	return 0;
 }
 
+static inline bool slot_taken(const uint64_t *taken, uint32_t slot)
+{
+	return taken[slot >> 6] & (1ull << (slot & 63));
+}
+
 /*
- * Walks the backend's permutation to its first free slot, claims it and returns it. There must
- * be a free slot: skip is coprime with the prime m, so the walk visits every slot.
+ * The backend's first free slot along its permutation, found by walking it. There is one: skip
+ * is coprime with the prime m, so the walk visits every slot.
+ */
+static inline uint32_t walk_to_free_slot(const struct maglev_work *w, const struct maglev_cursor *c)
+{
+	uint32_t pos = c->pos;
+
+	while (slot_taken(w->taken, pos)) {
+		pos += c->skip;
+		if (pos >= w->m)
+			pos -= w->m;
+	}
+	return pos;
+}
+
+/* x such that a * x = 1 (mod m), for a prime m and 0 < a < m (extended Euclid). */
+static uint32_t inverse_mod(uint32_t a, uint32_t m)
+{
+	int64_t t = 0, next_t = 1, r = m, next_r = a;
+
+	while (next_r != 0) {
+		int64_t q = r / next_r, tmp;
+
+		tmp = t - q * next_t;
+		t = next_t;
+		next_t = tmp;
+		tmp = r - q * next_r;
+		r = next_r;
+		next_r = tmp;
+	}
+	return (uint32_t)(t < 0 ? t + m : t);
+}
+
+static void collect_free_slots(struct maglev_work *w)
+{
+	uint32_t n = 0;
+
+	for (uint32_t s = 0; s < w->m; s++) {
+		if (!slot_taken(w->taken, s))
+			w->free_slot[n++] = s;
+	}
+	w->free_listed = true;
+}
+
+/*
+ * The same slot as walk_to_free_slot(), found from the other side: slot s lies
+ * (s - pos) / skip (mod m) steps ahead on the walk, and the nearest free slot wins. Slots behind
+ * pos on the walk were all taken when the backend passed them, and slots never free up. Removes
+ * the slot from the free list.
+ */
+static uint32_t nearest_free_slot(struct maglev_work *w, const struct maglev_cursor *c)
+{
+	uint64_t inverse = inverse_mod(c->skip, w->m);
+	uint64_t best_steps = UINT64_MAX;
+	uint32_t best = 0, slot;
+
+	for (uint32_t k = 0; k < w->left; k++) {
+		uint64_t steps = (uint64_t)(w->free_slot[k] + w->m - c->pos) * inverse % w->m;
+
+		if (steps < best_steps) {
+			best_steps = steps;
+			best = k;
+		}
+	}
+	slot = w->free_slot[best];
+	w->free_slot[best] = w->free_slot[w->left - 1];
+	return slot;
+}
+
+/*
+ * Claims the backend's next slot and returns it. Walking the permutation gets slow as the ring
+ * fills (m / left probes per turn on average), so the last tail_slots turns search the list of
+ * free slots instead.
  */
 static inline uint32_t claim_next_slot(struct maglev_work *w, struct maglev_cursor *c)
 {
-	uint64_t *taken = w->taken;
-	uint32_t m = w->m;
-	uint32_t skip = c->skip;
-	uint32_t pos = c->pos;
+	uint32_t slot, next;
 
-	while (taken[pos >> 6] & (1ull << (pos & 63))) {
-		pos += skip;
-		if (pos >= m)
-			pos -= m;
+	if (w->left > w->tail_slots) {
+		slot = walk_to_free_slot(w, c);
+	} else {
+		if (!w->free_listed)
+			collect_free_slots(w);
+		slot = nearest_free_slot(w, c);
 	}
-	taken[pos >> 6] |= 1ull << (pos & 63);
-
-	uint32_t next = pos + skip;
-
-	c->pos = next >= m ? next - m : next;
-	return pos;
+	w->taken[slot >> 6] |= 1ull << (slot & 63);
+	w->left--;
+	next = slot + c->skip;
+	c->pos = next >= w->m ? next - w->m : next;
+	return slot;
 }
 
 /*
