@@ -412,7 +412,7 @@ static void usage(const char *prog)
 		"          [--batch N] [--pairs N] [--flows N]\n"
 		"  --packets  frames per generator run (default 2000000)\n"
 		"  --batch    live-frames batch size (default 64, 1..256)\n"
-		"  --pairs    edgelb/macswap A/B pairs (default 5, 5..%d)\n"
+		"  --pairs    edgelb/macswap A/B pairs (default 7, 5..%d)\n"
 		"  --flows    established flows, by source port (default 1024, 1..30000)\n",
 		prog, PAIRS_MAX);
 }
@@ -445,7 +445,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 			      .lb_if = "veth0",
 			      .packets = 2000000,
 			      .batch = 64,
-			      .pairs = 5,
+			      .pairs = 7,
 			      .flows = 1024};
 	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (ch) {

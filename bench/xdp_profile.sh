@@ -24,7 +24,7 @@ command -v perf >/dev/null || { echo "xdp_profile.sh: perf is not installed" >&2
 	>/dev/null 2>"$work/stderr" &
 bench_pid=$!
 for _ in $(seq 100); do
-	grep -q "program id" "$work/stderr" && break
+	grep -qs "program id" "$work/stderr" && break
 	kill -0 "$bench_pid" 2>/dev/null || { cat "$work/stderr" >&2; exit 1; }
 	sleep 0.1
 done
