@@ -189,20 +189,22 @@ bad:
 
 static void print_lcore_stats(const struct lb_shm_map *m, FILE *out)
 {
-	fprintf(out, "%-6s %-7s %-8s %12s %12s %12s %12s %12s %12s %10s\n", "lcore", "state", "pid",
-		"rx", "tx", "tx_dropped", "to_kernel", "from_kernel", "conn_miss", "evictions");
+	fprintf(out, "%-6s %-7s %-8s %12s %12s %12s %12s %12s %12s %10s %8s\n", "lcore", "state",
+		"pid", "rx", "tx", "tx_dropped", "to_kernel", "from_kernel", "conn_miss",
+		"evictions", "rx/poll");
 	for (uint32_t i = 0; i < LB_SHM_MAX_LCORES; i++) {
 		const struct lb_shm_lcore *lc = &m->lcores[i];
 
 		if (!lc->pid && !lc->rx)
 			continue;
-		fprintf(out, "%-6u %-7s %-8u %12llu %12llu %12llu %12llu %12llu %12llu %10llu\n", i,
-			lc->state == LB_SHM_LCORE_ONLINE ? "online" : "offline", lc->pid,
-			(unsigned long long)lc->rx, (unsigned long long)lc->tx,
-			(unsigned long long)lc->tx_dropped, (unsigned long long)lc->exception_tx,
-			(unsigned long long)lc->exception_rx,
-			(unsigned long long)lc->gstats.conn_miss,
-			(unsigned long long)lc->conn_evictions);
+		fprintf(
+		    out, "%-6u %-7s %-8u %12llu %12llu %12llu %12llu %12llu %12llu %10llu %8.2f\n",
+		    i, lc->state == LB_SHM_LCORE_ONLINE ? "online" : "offline", lc->pid,
+		    (unsigned long long)lc->rx, (unsigned long long)lc->tx,
+		    (unsigned long long)lc->tx_dropped, (unsigned long long)lc->exception_tx,
+		    (unsigned long long)lc->exception_rx, (unsigned long long)lc->gstats.conn_miss,
+		    (unsigned long long)lc->conn_evictions,
+		    lc->bursts ? (double)lc->rx / (double)lc->bursts : 0.0);
 	}
 	fflush(out);
 }
