@@ -32,9 +32,14 @@ struct xdp_meta {
 	uint32_t pad;
 };
 
+/*
+ * Maps pinned and reused across restarts. tx_ports (a devmap) is not: libbpf cannot reuse a
+ * pinned devmap, and it only depends on the interface list, which cannot change without a
+ * detach; an adopted program keeps the one it was loaded with.
+ */
 static const char *const map_names[] = {
     "node_cfg", "vip_filter",   "vips",      "rings",         "backends",
-    "conns",    "global_stats", "vip_stats", "backend_stats", "tx_ports",
+    "conns",    "global_stats", "vip_stats", "backend_stats", "conn_cache",
 };
 
 static int fail(char *err, size_t errlen, int rc, const char *fmt, ...)
@@ -147,19 +152,22 @@ static int create_meta(struct xdp_fastpath *fp, const struct xdp_meta *meta, cha
 	return 0;
 }
 
+/* Only the maps of the pinning contract (lb_maps.h); internal .rodata/.bss stay private. */
 static int set_map_pins(struct lb *skel, const char *dir, char *err, size_t errlen)
 {
-	struct bpf_map *map;
-
-	bpf_object__for_each_map(map, skel->obj)
-	{
+	for (size_t i = 0; i < sizeof(map_names) / sizeof(map_names[0]); i++) {
+		struct bpf_map *map = bpf_object__find_map_by_name(skel->obj, map_names[i]);
 		char path[CONFIG_FS_PATH_MAX + 32];
-		int rc = pin_path(path, sizeof(path), dir, "", bpf_map__name(map));
+		int rc;
+
+		if (!map) /* optional (conn_cache); lbt_bpf_fds_from_obj() checks the others */
+			continue;
+		rc = pin_path(path, sizeof(path), dir, "", map_names[i]);
 
 		if (!rc)
 			rc = bpf_map__set_pin_path(map, path);
 		if (rc)
-			return fail(err, errlen, rc, "pin path for map %s: %s", bpf_map__name(map),
+			return fail(err, errlen, rc, "pin path for map %s: %s", map_names[i],
 				    strerror(-rc));
 	}
 	return 0;
@@ -192,17 +200,11 @@ static int load_program(struct xdp_fastpath *fp, const struct config_node *node,
 		goto out_destroy;
 	}
 	fp->skel = skel;
-	fp->fds = (struct lbt_bpf_fds){
-	    .node_cfg = bpf_map__fd(skel->maps.node_cfg),
-	    .vip_filter = bpf_map__fd(skel->maps.vip_filter),
-	    .vips = bpf_map__fd(skel->maps.vips),
-	    .rings = bpf_map__fd(skel->maps.rings),
-	    .backends = bpf_map__fd(skel->maps.backends),
-	    .conns = bpf_map__fd(skel->maps.conns),
-	    .global_stats = bpf_map__fd(skel->maps.global_stats),
-	    .vip_stats = bpf_map__fd(skel->maps.vip_stats),
-	    .backend_stats = bpf_map__fd(skel->maps.backend_stats),
-	};
+	rc = lbt_bpf_fds_from_obj(skel->obj, &fp->fds);
+	if (rc) {
+		rc = fail(err, errlen, rc, "lb.bpf.o lacks a map of the table interface");
+		goto out_destroy;
+	}
 	fp->tx_ports_fd = bpf_map__fd(skel->maps.tx_ports);
 	return 0;
 

@@ -6,8 +6,9 @@
  * forwarding never stops while the daemon is down. Detach removes the links and every pin.
  *
  * Pin layout under pin_dir: one file per map (node_cfg, vip_filter, vips, rings, backends, conns,
- * global_stats, vip_stats, backend_stats, tx_ports), "edgelb_meta" (an array map edgelbd creates
- * itself: tables version, ring size, conn table size) and "link_<ifname>" per interface.
+ * global_stats, vip_stats, backend_stats, conn_cache; not tx_ports), "edgelb_meta" (an array map
+ * edgelbd creates itself: tables version, ring size, conn table size) and "link_<ifname>" per
+ * interface.
  */
 #ifndef EDGELB_CONTROL_XDP_ATTACH_H
 #define EDGELB_CONTROL_XDP_ATTACH_H

@@ -1,0 +1,182 @@
+# lab1.sh - sourced: the single-node lab for edgelbd's tests and benchmarks. One "switch"
+# namespace with a bridge; a client, one LB node and three backends, each with a veth into the
+# bridge, all in 10.99.0.0/24. The client routes the VIP via the LB node; the LB node runs
+# edgelbd (XDP native on its veth); backends run edgelb-testbackend (b1..b3) with the VIP on lo
+# and bpf/decap.bpf.o on their veth, and answer the client directly (DSR).
+#
+#   source scripts/lib/netns.sh; source tests/lab1/lab1.sh
+#   lab1_init NAME            netns_init + private bpffs + work dir ($LAB_WORK)
+#   lab1_up                   namespaces, links, addresses, decap programs, backends
+#   lab1_write_config FILE [weights...]   edgelbd config for the lab (b1 b2 b3 weights)
+#   lab1_start_edgelbd FILE   edgelbd in the LB namespace ($EDGELBD_PID), waits for its socket
+#   ctl ARGS...               edgelbctl against the lab's socket
+#
+# Only addresses inside these namespaces are used; everything is removed on exit.
+
+BUILD=${BUILD:-build}
+PYTHON=${PYTHON:-/usr/bin/python3}
+LAB_SUBNET=10.99.0
+LAB_VIP=10.99.100.1
+LAB_PORT=8000
+LAB_LB_IP=$LAB_SUBNET.2
+LAB_CLIENT_IP=$LAB_SUBNET.10
+declare -A LAB_BACKEND_IP=([b1]=$LAB_SUBNET.11 [b2]=$LAB_SUBNET.12 [b3]=$LAB_SUBNET.13)
+declare -A LAB_BACKEND_PID=()
+LAB_TOKEN_MS=${LAB_TOKEN_MS:-20}
+
+lab1_init() {
+	netns_init "$1"
+	LAB_WORK=$(mktemp -d /tmp/edgelb-lab1-XXXXXX)
+	LAB_BPFFS=$LAB_WORK/bpffs
+	mkdir -p "$LAB_BPFFS"
+	# A private bpffs: pins must outlive each `ip netns exec` (which mounts its own /sys).
+	mount -t bpf bpf "$LAB_BPFFS" || return 1
+	LAB_SOCKET=$LAB_WORK/lab1.sock
+	netns_on_cleanup 'umount "$LAB_BPFFS" 2>/dev/null; rm -rf "$LAB_WORK"'
+}
+
+# _lab1_attach NAME IP: namespace NAME with eth0 = IP/24, bridged in the switch namespace.
+_lab1_attach() {
+	local name=$1 ip=$2
+	netns_add "$name" || return 1
+	netns_link "$name" eth0 sw "p-$name" || return 1
+	ip -n "$(netns_name sw)" link set "p-$name" master br0
+	# XDP_TX / redirect into a veth needs NAPI on the receiving peer
+	nsx sw ethtool -K "p-$name" gro on >/dev/null 2>&1
+	ip -n "$(netns_name "$name")" addr add "$ip/24" dev eth0
+}
+
+# decap_key IP: hex bytes of struct decap_addr_key for an IPv4 address.
+_lab1_decap_key() {
+	local IFS=.
+	set -- $1
+	printf '%02x %02x %02x %02x 00 00 00 00 00 00 00 00 00 00 00 00 04 00 00 00' "$1" "$2" "$3" "$4"
+}
+
+_lab1_load_decap() {
+	local name=$1 ip=$2 dir=$LAB_BPFFS/decap-$1
+	mkdir -p "$dir"
+	nsx "$name" bpftool prog load "$BUILD/bpf/decap.bpf.o" "$dir/prog" type xdp pinmaps "$dir" ||
+		return 1
+	nsx "$name" bpftool map update pinned "$dir/decap_local" key hex $(_lab1_decap_key "$ip") \
+		value hex 01 || return 1
+	nsx "$name" bpftool map update pinned "$dir/decap_vips" key hex $(_lab1_decap_key "$LAB_VIP") \
+		value hex 01 || return 1
+	nsx "$name" bpftool net attach xdpdrv pinned "$dir/prog" dev eth0
+}
+
+# _lab1_load_xdp_pass NS IFNAME
+_lab1_load_xdp_pass() {
+	local dir=$LAB_BPFFS/pass-$2
+	mkdir -p "$dir"
+	nsx "$1" bpftool prog load "$BUILD/bpf/decap.bpf.o" "$dir/prog" type xdp pinmaps "$dir" &&
+		nsx "$1" bpftool net attach xdpdrv pinned "$dir/prog" dev "$2"
+}
+
+lab1_start_backend() {
+	local b=$1
+	netns_bg "$b" "$BUILD/edgelb-testbackend" --name "$b" --listen "0.0.0.0:$LAB_PORT" \
+		--token-interval-ms "$LAB_TOKEN_MS" --log "$LAB_WORK/$b.log"
+	LAB_BACKEND_PID[$b]=$NETNS_LAST_PID
+	for _ in $(seq 50); do
+		grep -q ' ready: ' "$LAB_WORK/$b.log" 2>/dev/null && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+lab1_up() {
+	local b
+	netns_add sw || return 1
+	ip -n "$(netns_name sw)" link add br0 type bridge
+	ip -n "$(netns_name sw)" link set br0 up
+	_lab1_attach client "$LAB_CLIENT_IP" || return 1
+	_lab1_attach lb "$LAB_LB_IP" || return 1
+	# Native XDP_TX into a veth needs NAPI on the peer: GRO alone did not enable it here, an
+	# XDP program does. decap.bpf.o with empty maps passes everything (an XDP_PASS program).
+	_lab1_load_xdp_pass sw p-lb || return 1
+	# The client's kernel leaves TCP checksums to the "NIC" (CHECKSUM_PARTIAL on veth); XDP
+	# forwards raw frames, so the client must send complete checksums like a real NIC would.
+	nsx client ethtool -K eth0 tx off >/dev/null || return 1
+	ip -n "$(netns_name client)" route add "$LAB_VIP/32" via "$LAB_LB_IP"
+	for b in b1 b2 b3; do
+		_lab1_attach "$b" "${LAB_BACKEND_IP[$b]}" || return 1
+		ip -n "$(netns_name "$b")" addr add "$LAB_VIP/32" dev lo
+		nsx "$b" sysctl -qw net.ipv4.conf.all.arp_ignore=1 net.ipv4.conf.all.arp_announce=2
+		_lab1_load_decap "$b" "${LAB_BACKEND_IP[$b]}" || return 1
+		lab1_start_backend "$b" || return 1
+	done
+}
+
+# lab1_write_config FILE [W1 W2 W3]
+lab1_write_config() {
+	local file=$1 w1=${2:-100} w2=${3:-100} w3=${4:-200}
+	cat >"$file" <<CONF
+# edgelbd configuration of the lab1 integration test (generated)
+node = {
+	name = "lab1";
+	interfaces = ( { name = "eth0"; role = "both"; } );
+	xdp_mode = "native";
+	encap_source_v4 = "10.99.200.0/24";
+	hash_seed = 12345;
+	conn_table_size = 65536;
+	bpf_pin_dir = "$LAB_BPFFS/edgelb/lab1";
+};
+health = {
+	type = "http";
+	path = "/health";
+	interval_ms = 200;
+	timeout_ms = 150;
+	rise = 2;
+	fall = 2;
+	jitter_pct = 0;
+};
+vips = (
+	{
+		name = "web";
+		address = "$LAB_VIP";
+		protocol = "tcp";
+		port = $LAB_PORT;
+		min_healthy = 1;
+		backends = (
+			{ name = "b1"; address = "${LAB_BACKEND_IP[b1]}"; weight = $w1; },
+			{ name = "b2"; address = "${LAB_BACKEND_IP[b2]}"; weight = $w2; },
+			{ name = "b3"; address = "${LAB_BACKEND_IP[b3]}"; weight = $w3; }
+		);
+	}
+);
+api = { socket = "$LAB_SOCKET"; };
+metrics = { listen = "127.0.0.1:9100"; };
+CONF
+}
+
+lab1_start_edgelbd() {
+	local conf=$1 log=${2:-$LAB_WORK/edgelbd.log}
+	netns_bg lb "$BUILD/edgelbd" -c "$conf" --foreground 2>>"$log"
+	EDGELBD_PID=$NETNS_LAST_PID
+	for _ in $(seq 100); do
+		[ -S "$LAB_SOCKET" ] && ctl status >/dev/null 2>&1 && return 0
+		kill -0 "$EDGELBD_PID" 2>/dev/null || return 1
+		sleep 0.05
+	done
+	return 1
+}
+
+ctl() { "$BUILD/edgelbctl" -s "$LAB_SOCKET" "$@"; }
+
+# client CMD...: run a client program in the client namespace, pinned to one CPU. On a real NIC,
+# RSS delivers all packets of a flow to one CPU; over veth a flow's packets are processed on
+# whichever CPU the sending process runs on, so an unpinned client makes flows hop CPUs, which
+# real traffic does not do (and which the fast path's per-CPU connection cache does not expect:
+# see docs/operations.md, "Known issues").
+client() { nsx client taskset -c "${LAB_CLIENT_CPU:-0}" "$@"; }
+
+# lab1_wait_backends_up N [timeout_s]: until N backends are in the ring.
+lab1_wait_in_ring() {
+	local want=$1 deadline=$((SECONDS + ${2:-10}))
+	while [ $SECONDS -lt $deadline ]; do
+		[ "$(ctl --json vips 2>/dev/null | $PYTHON -c 'import json,sys; print(json.load(sys.stdin)[0]["in_ring"])' 2>/dev/null)" = "$want" ] && return 0
+		sleep 0.05
+	done
+	return 1
+}
