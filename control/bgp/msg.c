@@ -61,6 +61,8 @@ struct writer {
 
 static void put_bytes(struct writer *w, const void *src, size_t n)
 {
+	if (!n)
+		return;
 	if (w->overflow || w->cap - w->len < n) {
 		w->overflow = true;
 		return;

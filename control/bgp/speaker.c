@@ -75,11 +75,13 @@ struct bgp_speaker {
 	struct bgp_route *routes;
 	size_t n_routes;
 	bool gshut;
+	struct lingering_close *lingering;
 };
 
 /* A connection we are closing after a NOTIFICATION: read and drop until EOF or timeout. */
 struct lingering_close {
-	struct evloop *loop;
+	struct bgp_speaker *s;
+	struct lingering_close *next, **pprev; /* in s->lingering, so bgp_free() can end them */
 	int fd;
 	struct ev_timer timer;
 };
@@ -139,9 +141,12 @@ static void peer_set_state(struct bgp_peer *p, enum bgp_state to)
 
 static void linger_finish(struct lingering_close *lc)
 {
-	evloop_timer_cancel(lc->loop, &lc->timer);
-	evloop_del_fd(lc->loop, lc->fd);
+	evloop_timer_cancel(lc->s->loop, &lc->timer);
+	evloop_del_fd(lc->s->loop, lc->fd);
 	close(lc->fd);
+	*lc->pprev = lc->next;
+	if (lc->next)
+		lc->next->pprev = lc->pprev;
 	free(lc);
 }
 
@@ -159,19 +164,24 @@ static void linger_readable(struct evloop *loop, int fd, uint32_t events, void *
 }
 
 /* Half-closes so the peer reads what we sent, then waits for its EOF (bounded in time). */
-static void close_lingering(struct evloop *loop, int fd)
+static void close_lingering(struct bgp_speaker *s, int fd)
 {
 	struct lingering_close *lc = calloc(1, sizeof(*lc));
 	shutdown(fd, SHUT_WR);
-	if (!lc || evloop_add_fd(loop, fd, EPOLLIN, linger_readable, lc)) {
+	if (!lc || evloop_add_fd(s->loop, fd, EPOLLIN, linger_readable, lc)) {
 		free(lc);
 		close(fd);
 		return;
 	}
-	lc->loop = loop;
+	lc->s = s;
 	lc->fd = fd;
+	lc->next = s->lingering;
+	lc->pprev = &s->lingering;
+	if (s->lingering)
+		s->lingering->pprev = &lc->next;
+	s->lingering = lc;
 	ev_timer_init(&lc->timer, linger_timeout, lc);
-	evloop_timer_arm(loop, &lc->timer, LINGER_MS * NS_PER_MS);
+	evloop_timer_arm(s->loop, &lc->timer, LINGER_MS * NS_PER_MS);
 }
 
 /* ---- output ---- */
@@ -182,7 +192,7 @@ static void peer_drop_connection(struct bgp_peer *p, bool linger)
 		return;
 	evloop_del_fd(p->s->loop, p->fd);
 	if (linger && !p->connecting)
-		close_lingering(p->s->loop, p->fd);
+		close_lingering(p->s, p->fd);
 	else
 		close(p->fd);
 	p->fd = -1;
@@ -623,16 +633,17 @@ static void on_update(struct bgp_peer *p, const uint8_t *body, size_t len)
 static void on_notification(struct bgp_peer *p, const uint8_t *body, size_t len)
 {
 	struct bgp_notification n;
-	char why[BGP_ERROR_TEXT_MAX], text[129] = "";
+	char why[BGP_ERROR_TEXT_MAX], text[65] = ""; /* the start of an RFC 8203 message */
 	bgp_decode_notification(body, len, &n);
 	/* RFC 8203: Cease/Admin shutdown or reset may carry a length-prefixed UTF-8 message */
 	if (n.code == BGP_ERR_CEASE && (n.subcode == 2 || n.subcode == 4) && n.data_len &&
-	    n.data[0] && n.data[0] < n.data_len && n.data[0] <= 128) {
-		for (size_t i = 0; i < n.data[0]; i++)
-			text[i] = (n.data[1 + i] >= 0x20 && n.data[1 + i] < 0x7f)
-				      ? (char)n.data[1 + i]
-				      : '.';
-		text[n.data[0]] = 0;
+	    n.data[0] && n.data[0] < n.data_len) {
+		size_t shown = n.data[0] < sizeof(text) ? n.data[0] : sizeof(text) - 1;
+		for (size_t i = 0; i < shown; i++) {
+			uint8_t c = n.data[1 + i];
+			text[i] = c >= 0x20 && c < 0x7f ? (char)c : '.';
+		}
+		text[shown] = 0;
 	}
 	snprintf(why, sizeof(why), "received NOTIFICATION %u/%u (%s)%s%s", n.code, n.subcode,
 		 bgp_error_name(n.code, n.subcode), text[0] ? ": " : "", text);
@@ -766,7 +777,7 @@ static void reject_incoming(struct bgp_speaker *s, int fd, uint8_t subcode)
 	size_t len = bgp_encode_notification(msg, sizeof(msg), BGP_ERR_CEASE, subcode, NULL, 0);
 	/* best effort: the peer sees the close anyway */
 	(void)!send(fd, msg, len, MSG_NOSIGNAL | MSG_DONTWAIT);
-	close_lingering(s->loop, fd);
+	close_lingering(s, fd);
 }
 
 /*
@@ -1157,6 +1168,8 @@ void bgp_free(struct bgp_speaker *s)
 		evloop_del_fd(s->loop, s->listen_fd);
 		close(s->listen_fd);
 	}
+	while (s->lingering)
+		linger_finish(s->lingering);
 	free(s->peers);
 	free(s->routes);
 	free(s);

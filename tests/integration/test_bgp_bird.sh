@@ -32,6 +32,7 @@ V6=2001:db8:100::10/128
 wait_for 20 "IPv4 session Established" bird_established v4
 wait_for 20 "IPv6 session (BIRD connects, driver accepts) Established" bird_established v6
 wait_for 20 "TCP MD5 + GTSM session Established" bird_established md5gtsm
+[ "$FAILURES" -eq 0 ] || exit 1 # nothing below can work without the sessions
 
 # ---- announcements and their attributes
 drv announce $V4 prepend 2 med 50 community 65001:100 community 65535:666 large 4200000001:1:2
