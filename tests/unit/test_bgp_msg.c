@@ -23,6 +23,13 @@
 static const uint32_t LOCAL_ID = 0x0100000a; /* 10.0.0.1 in network order */
 static const uint32_t PEER_ID = 0x0200000a;  /* 10.0.0.2 */
 
+/* memcpy() that accepts (NULL, 0), for the optional parts of a test UPDATE */
+static void copy(uint8_t *dst, const uint8_t *src, size_t n)
+{
+	if (n)
+		memcpy(dst, src, n);
+}
+
 static void assert_bytes(const uint8_t *got, size_t got_len, const uint8_t *want, size_t want_len)
 {
 	assert_int_equal(got_len, want_len);
@@ -269,7 +276,7 @@ static size_t open_body(uint8_t *b, uint8_t version, uint16_t hold, uint32_t id_
 	b[4] = (uint8_t)hold;
 	memcpy(b + 5, &id_net, 4);
 	b[9] = params_len;
-	memcpy(b + 10, params, params_len);
+	copy(b + 10, params, params_len);
 	return 10u + params_len;
 }
 
@@ -390,11 +397,11 @@ static size_t update_body(uint8_t *b, const uint8_t *wd, size_t wlen, const uint
 {
 	b[0] = (uint8_t)(wlen >> 8);
 	b[1] = (uint8_t)wlen;
-	memcpy(b + 2, wd, wlen);
+	copy(b + 2, wd, wlen);
 	b[2 + wlen] = (uint8_t)(alen >> 8);
 	b[3 + wlen] = (uint8_t)alen;
-	memcpy(b + 4 + wlen, attrs, alen);
-	memcpy(b + 4 + wlen + alen, nlri, nlen);
+	copy(b + 4 + wlen, attrs, alen);
+	copy(b + 4 + wlen + alen, nlri, nlen);
 	return 4 + wlen + alen + nlen;
 }
 
