@@ -23,13 +23,6 @@
 static const uint8_t node_mac[6] = {0x02, 0xe1, 0xb0, 0x00, 0x00, 0x01};
 static const uint8_t router_mac[6] = {0x02, 0xe1, 0xb0, 0x00, 0x00, 0x02};
 
-static int map_fd(struct bpf_object *obj, const char *name)
-{
-	struct bpf_map *map = bpf_object__find_map_by_name(obj, name);
-
-	return map ? bpf_map__fd(map) : -ENOENT;
-}
-
 int xb_prepare(struct bpf_object *obj, uint32_t conn_max)
 {
 	struct bpf_map *rings = bpf_object__find_map_by_name(obj, "rings");
@@ -140,22 +133,15 @@ static int install(struct lbt *t)
 
 struct lbt *xb_install_topology(struct bpf_object *obj)
 {
-	struct lbt_bpf_fds fds = {
-	    .node_cfg = map_fd(obj, "node_cfg"),
-	    .vip_filter = map_fd(obj, "vip_filter"),
-	    .vips = map_fd(obj, "vips"),
-	    .rings = map_fd(obj, "rings"),
-	    .backends = map_fd(obj, "backends"),
-	    .conns = map_fd(obj, "conns"),
-	    .global_stats = map_fd(obj, "global_stats"),
-	    .vip_stats = map_fd(obj, "vip_stats"),
-	    .backend_stats = map_fd(obj, "backend_stats"),
-	};
-	struct lbt *t = lbt_bpf_new(&fds, XB_RING_SIZE);
+	struct lbt_bpf_fds fds;
+	struct lbt *t;
 	int rc;
 
+	rc = lbt_bpf_fds_from_obj(obj, &fds);
+	t = rc ? NULL : lbt_bpf_new(&fds, XB_RING_SIZE);
 	if (!t) {
-		fprintf(stderr, "xdp bench: lbt_bpf_new failed\n");
+		fprintf(stderr, "xdp bench: the object's maps are not edgelb's (%s)\n",
+			rc ? strerror(-rc) : "lbt_bpf_new failed");
 		return NULL;
 	}
 	rc = install(t);
