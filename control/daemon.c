@@ -1061,6 +1061,7 @@ int edgelbd_reload(struct edgelbd *d, char *err, size_t errlen)
 		return -ENOMEM;
 	}
 	bool node_changed = !config_node_equal(&d->cfg->node, &next->node);
+	size_t built = 0;
 
 	config_free(d->cfg);
 	d->cfg = next;
@@ -1075,14 +1076,14 @@ int edgelbd_reload(struct edgelbd *d, char *err, size_t errlen)
 		rc = rebuild_vip(d, prev, &next->vips[i], &vips[i]);
 		if (rc)
 			break;
+		built++;
 	}
 	d->vips = vips;
-	d->n_vips = next->n_vips;
+	d->n_vips = built; /* out of memory: the VIPs built so far, the rest stays unapplied */
 	if (node_changed)
 		write_node_cfg(d);
 	for (size_t i = 0; i < d->n_vips; i++)
-		if (d->vips[i])
-			reconcile_vip(d, d->vips[i], true);
+		reconcile_vip(d, d->vips[i], true);
 	sync_vip_entries(d);
 	for (size_t j = 0; j < n_old; j++)
 		if (old[j])

@@ -24,3 +24,9 @@ $(EDGELBCTL): $(BUILD)/control/edgelbctl.o $(BUILD)/control/config.o
 
 BINS += $(EDGELBD) $(EDGELBCTL)
 INTEG_TESTS += tests/integration/test_edgelbd_lab.sh
+
+# Unit test of the API answers and metrics text on a daemon without fast path (no root needed).
+API_TEST := $(BUILD)/tests/unit/test_api_protocol
+$(API_TEST): $(BUILD)/tests/unit/test_api_protocol.o $(filter-out $(BUILD)/control/edgelbd.o,$(EDGELBD_OBJS))
+	$(CC) $(CFLAGS) $^ -o $@ $(EDGELBD_LIBS) -lcmocka
+UNIT_TESTS += $(API_TEST)
