@@ -60,6 +60,7 @@ start_dut() { # $1: edgelb-dp | testpmd
 		DUT_PID=$!
 	else
 		# testpmd without -i waits for a line on stdin; a fifo held open keeps it running
+		rm -f "$WORK/feed"
 		mkfifo "$WORK/feed"
 		sleep 3600 >"$WORK/feed" &
 		FEED_PID=$!
@@ -68,7 +69,6 @@ start_dut() { # $1: edgelb-dp | testpmd
 			--port-topology=loop --nb-cores=1 --auto-start --total-num-mbufs=16384 \
 			<"$WORK/feed" >"$WORK/dut.log" 2>&1 &
 		DUT_PID=$!
-		rm -f "$WORK/feed"
 	fi
 	for _ in $(seq 100); do [ -S "$SOCK" ] && return 0; sleep 0.1; done
 	cat "$WORK/dut.log"

@@ -3,6 +3,7 @@
 #include "tests/dpdk/dp_testenv.h"
 
 #include <errno.h>
+#include <sched.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -17,11 +18,23 @@
 
 #include "dataplane/dpdk/dp_port.h"
 
+/* lcore 0 on the first CPU this process may run on (tests may run under taskset) */
+static void lcore_map(char *buf, size_t len)
+{
+	cpu_set_t set;
+	int cpu = 0;
+
+	if (!sched_getaffinity(0, sizeof(set), &set))
+		while (cpu < CPU_SETSIZE - 1 && !CPU_ISSET(cpu, &set))
+			cpu++;
+	snprintf(buf, len, "0@%d", cpu);
+}
+
 static int eal_up(const char *tag)
 {
 	static int done;
-	char prefix[64];
-	char *argv[] = {"edgelb-dp-test", "-l",          "0",
+	char prefix[64], lcores[32];
+	char *argv[] = {"edgelb-dp-test", "--lcores",    lcores,
 			"--no-huge",      "-m",          "256",
 			"--no-pci",       "--no-shconf", "--no-telemetry",
 			"--file-prefix",  prefix,        "--log-level",
@@ -30,6 +43,7 @@ static int eal_up(const char *tag)
 	if (done)
 		return 0;
 	snprintf(prefix, sizeof(prefix), "elb-%s-%d", tag, (int)getpid());
+	lcore_map(lcores, sizeof(lcores));
 	if (rte_eal_init((int)(sizeof(argv) / sizeof(argv[0])) - 1, argv) < 0) {
 		fprintf(stderr, "EAL init failed: %s\n", rte_strerror(rte_errno));
 		return -EIO;

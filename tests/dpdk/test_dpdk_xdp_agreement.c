@@ -171,11 +171,15 @@ static int group_setup(void **state)
 	env.rng = 0x9e3779b97f4a7c15ull;
 	env.ring = calloc(RING_M, sizeof(*env.ring));
 	env.skel = lb__open();
-	if (!env.ring || !env.skel)
+	if (!env.ring || !env.skel) {
+		fprintf(stderr, "opening lb.bpf.o failed\n");
 		return -1;
+	}
 	template_fd = lbt_bpf_prepare_rings(env.skel->maps.rings, RING_M);
-	if (template_fd < 0)
+	if (template_fd < 0) {
+		fprintf(stderr, "ring template: %s\n", strerror(-template_fd));
 		return -1;
+	}
 	bpf_map__set_max_entries(env.skel->maps.conns, 4 * NFLOWS);
 	rc = lb__load(env.skel);
 	close(template_fd);
@@ -183,20 +187,17 @@ static int group_setup(void **state)
 		fprintf(stderr, "loading lb.bpf.o failed: %d (root, bpffs, BTF?)\n", rc);
 		return -1;
 	}
-	struct lbt_bpf_fds fds = {
-	    .node_cfg = bpf_map__fd(env.skel->maps.node_cfg),
-	    .vip_filter = bpf_map__fd(env.skel->maps.vip_filter),
-	    .vips = bpf_map__fd(env.skel->maps.vips),
-	    .rings = bpf_map__fd(env.skel->maps.rings),
-	    .backends = bpf_map__fd(env.skel->maps.backends),
-	    .conns = bpf_map__fd(env.skel->maps.conns),
-	    .global_stats = bpf_map__fd(env.skel->maps.global_stats),
-	    .vip_stats = bpf_map__fd(env.skel->maps.vip_stats),
-	    .backend_stats = bpf_map__fd(env.skel->maps.backend_stats),
-	};
-	env.xdp = lbt_bpf_new(&fds, RING_M);
-	if (!env.xdp)
+	struct lbt_bpf_fds fds;
+
+	if (lbt_bpf_fds_from_obj(env.skel->obj, &fds)) {
+		fprintf(stderr, "lb.bpf.o lacks a map the table writer needs\n");
 		return -1;
+	}
+	env.xdp = lbt_bpf_new(&fds, RING_M);
+	if (!env.xdp) {
+		fprintf(stderr, "XDP table writer failed\n");
+		return -1;
+	}
 	rc = dp_testenv_init(&env.dp, "dpagree", RING_M, 4 * NFLOWS);
 	if (rc) {
 		fprintf(stderr, "edgelb-dp test environment: %s\n", strerror(-rc));
