@@ -331,6 +331,53 @@ static void test_bad_configuration_refused(void **state)
 	assert_int_equal(bgp_announce(f->speaker, &r), -EINVAL);
 }
 
+struct connect_log {
+	uint64_t at_ns[16];
+	int n;
+};
+
+static void record_connect(void *arg, int peer_id, enum bgp_state from, enum bgp_state to)
+{
+	struct connect_log *log = arg;
+	if (to == BGP_CONNECT && log->n < 16)
+		log->at_ns[log->n++] = evloop_now_ns();
+}
+
+/* A port nobody listens on refuses at once: the retry delay doubles, then stays at the cap. */
+static void test_connect_retry_backs_off_up_to_cap(void **state)
+{
+	struct fixture *f = *state;
+	struct connect_log log = {0};
+	struct bgp_speaker_conf sc = {.local_as = 65000,
+				      .router_id = htonl(0x0a000001),
+				      .connect_retry_min_ms = 100,
+				      .connect_retry_max_ms = 400,
+				      .log = quiet_log,
+				      .on_state = record_connect,
+				      .state_arg = &log};
+	struct bgp_speaker *s = bgp_new(f->loop, &sc);
+	int closed = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t slen = sizeof(sa);
+	bind(closed, (struct sockaddr *)&sa, sizeof(sa));
+	getsockname(closed, (struct sockaddr *)&sa, &slen);
+	struct bgp_peer_conf pc = {.peer_as = 65001};
+	memcpy(&pc.addr, &sa, sizeof(sa));
+	assert_int_equal(bgp_add_peer(s, &pc), 0);
+	pump(f, 2200);
+	bgp_free(s);
+	close(closed);
+	/* attempts at about 0, 0.1, 0.3, 0.7, 1.1, 1.5, 1.9 s */
+	assert_true(log.n >= 5);
+	uint64_t gap[4];
+	for (int i = 0; i < 4; i++)
+		gap[i] = (log.at_ns[i + 1] - log.at_ns[i]) / 1000000;
+	assert_true(gap[0] >= 100);
+	assert_true(gap[1] * 10 >= gap[0] * 15); /* grows */
+	assert_true(gap[2] * 10 >= gap[1] * 15);
+	assert_true(gap[3] >= 400 && gap[3] < 800); /* capped, not 800 */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -346,6 +393,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_shutdown_sends_cease_and_stays_down, setup,
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_bad_configuration_refused, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_connect_retry_backs_off_up_to_cap, setup,
+					    teardown),
 	};
 	return cmocka_run_group_tests_name("bgp_fsm", tests, NULL, NULL);
 }
