@@ -119,7 +119,7 @@ bird_no_route() { ! birdc_q show route "$1" | grep -q "${1%/*}"; }
 
 dump_logs() {
 	echo "---- driver log (tail)"
-	tail -n 40 "$DRV_LOG" 2>/dev/null
+	tail -n 40 "${DRV_LOG:-/dev/null}"
 	echo "---- bird log (tail)"
 	tail -n 30 "$BGP_TMP/bird.log" 2>/dev/null
 }

@@ -15,14 +15,18 @@ trap 'rc=$?; [ $rc -ne 0 ] && dump_logs; netns_cleanup; exit $rc' EXIT
 [ -x "$BGP_DRIVER" ] || { echo "FAIL: $BGP_DRIVER not built"; exit 1; }
 
 bgp_topology || exit 1
-sed "s|@DIR@|$BGP_TMP|g" tests/bgp/bird.conf.in >"$BGP_TMP/bird.conf"
+link_local() { nsx "$1" ip -6 addr show dev eth0 scope link | awk '/inet6/ { sub("/.*", "", $2); print $2 }'; }
+SPK_LL=$(link_local spk)
+RTR_LL=$(link_local rtr)
+sed "s|@DIR@|$BGP_TMP|g; s|@SPK_LL@|$SPK_LL|g" tests/bgp/bird.conf.in >"$BGP_TMP/bird.conf"
 bird_start "$BGP_TMP/bird.conf" || exit 1
 
 DRIVER_ARGS=(--as 4200000001 --router-id 10.0.0.1 --hold 9 --listen-port 179
 	--retry-min-ms 200 --retry-max-ms 2000 --route-refresh
 	--peer 10.0.0.2,as=65001,v4
 	--peer 2001:db8::2,as=65001,v6,passive
-	--peer 10.0.0.12,as=65001,v4,local=10.0.0.11,md5=edgelb-md5-secret,gtsm)
+	--peer 10.0.0.12,as=65001,v4,local=10.0.0.11,md5=edgelb-md5-secret,gtsm
+	--peer "$RTR_LL%eth0,as=65001,v6")
 driver_start "${DRIVER_ARGS[@]}"
 
 V4=192.0.2.10/32
@@ -32,6 +36,7 @@ V6=2001:db8:100::10/128
 wait_for 20 "IPv4 session Established" bird_established v4
 wait_for 20 "IPv6 session (BIRD connects, driver accepts) Established" bird_established v6
 wait_for 20 "TCP MD5 + GTSM session Established" bird_established md5gtsm
+wait_for 20 "IPv6 link-local-only session Established" bird_established ll
 [ "$FAILURES" -eq 0 ] || exit 1 # nothing below can work without the sessions
 
 # ---- announcements and their attributes
@@ -40,8 +45,8 @@ drv announce $V6 med 70 community 65001:200 large 4200000001:3:4
 wait_for 10 "IPv4 /32 in BIRD" bird_route_has $V4 "BGP.as_path"
 wait_for 10 "IPv6 /128 in BIRD" bird_route_has $V6 "BGP.as_path"
 birdc_q show route all $V4 protocol v4 >"$BGP_TMP/r4"
-birdc_q show route all $V6 >"$BGP_TMP/r6"
-LL=$(nsx spk ip -6 addr show dev eth0 scope link | awk '/inet6/ { sub("/.*", "", $2); print $2 }')
+birdc_q show route all $V6 protocol v6 >"$BGP_TMP/r6"
+birdc_q show route all $V6 protocol ll >"$BGP_TMP/r6ll"
 check "IPv4: AS path with 2 prepends" grep -q "BGP.as_path: 4200000001 4200000001 4200000001$" "$BGP_TMP/r4"
 check "IPv4: next hop self 10.0.0.1" grep -q "BGP.next_hop: 10.0.0.1$" "$BGP_TMP/r4"
 check "IPv4: MED 50" grep -q "BGP.med: 50$" "$BGP_TMP/r4"
@@ -49,7 +54,8 @@ check "IPv4: communities" grep -q "BGP.community: (65001,100) (65535,666)" "$BGP
 check "IPv4: large community" grep -q "BGP.large_community: (4200000001, 1, 2)" "$BGP_TMP/r4"
 check "IPv4: origin IGP" grep -q "BGP.origin: IGP" "$BGP_TMP/r4"
 check "IPv6: AS path without prepend" grep -q "BGP.as_path: 4200000001$" "$BGP_TMP/r6"
-check "IPv6: next hop global + link-local ($LL)" grep -q "BGP.next_hop: 2001:db8::1 $LL" "$BGP_TMP/r6"
+check "IPv6: next hop global + link-local ($SPK_LL)" grep -q "BGP.next_hop: 2001:db8::1 $SPK_LL" "$BGP_TMP/r6"
+check "IPv6 over link-local session: next hop global (from eth0) + link-local" grep -q "BGP.next_hop: 2001:db8::1 $SPK_LL" "$BGP_TMP/r6ll"
 check "IPv6: MED 70" grep -q "BGP.med: 70$" "$BGP_TMP/r6"
 check "IPv6: community and large community" grep -q "BGP.large_community: (4200000001, 3, 4)" "$BGP_TMP/r6"
 check "MD5/GTSM session carries the route too" bird_route_has "$V4 protocol md5gtsm" "BGP.med: 50"
