@@ -36,11 +36,18 @@ struct {
 	__type(value, struct lb_vip_meta);
 } vips SEC(".maps");
 
-/* One Maglev ring per VIP, replaced whole (a new inner map) so that no packet sees a mix. */
+/*
+ * Maglev rings, double-buffered per VIP: each VIP's inner array holds two rings of the node's
+ * ring size back to back, and ring_active[vip] says which one is live (1 or 2; 0: none). The
+ * control side writes the idle half through mmap and then flips ring_active with one aligned
+ * store, so a packet reads the old ring or the new one, never a mix, and a change costs no
+ * syscall and no RCU wait (lbtables_bpf.c waits for a grace period only before rewriting a half
+ * that was live less than a second ago).
+ */
 struct ring {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, LB_RING_SIZE_DEF); /* edgelbd sets the node's ring size before load */
-	__uint(map_flags, BPF_F_MMAPABLE);     /* filled with one memcpy (lbtables_bpf.c) */
+	__uint(max_entries, 2 * LB_RING_SIZE_DEF); /* edgelbd sizes it for the node's ring */
+	__uint(map_flags, BPF_F_MMAPABLE);
 	__type(key, __u32);
 	__type(value, __u32);
 };
@@ -51,6 +58,14 @@ struct {
 	__type(key, __u32);
 	__array(values, struct ring);
 } rings SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, LB_MAX_VIPS);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__type(key, __u32);
+	__type(value, __u32);
+} ring_active SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -161,11 +176,19 @@ LB_INLINE const struct lb_vip_meta *lb_hook_vip(void *ctx, const struct lb_vip_k
 LB_INLINE __u32 lb_hook_ring(void *ctx, const struct lb_vip_meta *vip, __u32 slot)
 {
 	__u32 vip_id = vip->vip_id;
-	void *ring = bpf_map_lookup_elem(&rings, &vip_id);
-	__u32 *id;
+	__u32 *active = bpf_map_lookup_elem(&ring_active, &vip_id);
+	__u32 half, *id;
+	void *ring;
 
+	if (!active)
+		return LB_NO_BACKEND;
+	half = *(volatile __u32 *)active; /* read once: the flip may happen while we look */
+	if (half != 1 && half != 2)
+		return LB_NO_BACKEND;
+	ring = bpf_map_lookup_elem(&rings, &vip_id);
 	if (!ring)
 		return LB_NO_BACKEND;
+	slot += (half - 1) * vip->ring_size;
 	id = bpf_map_lookup_elem(ring, &slot);
 	return id ? *id : LB_NO_BACKEND;
 }

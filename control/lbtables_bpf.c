@@ -14,13 +14,26 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
+
+/* Per VIP: its double-buffered ring (inner map) mapped into our memory. */
+struct ring_state {
+	int fd;		 /* inner map; -1: not created / adopted yet */
+	uint32_t *slots; /* mmap of its 2 * ring_size values (each in an 8-byte cell) */
+	uint64_t last_flip_ns;
+};
+
+/* ring_active: LB_MAX_VIPS u32 values in 8-byte cells, page-rounded */
+#define ACTIVE_MAP_BYTES (((size_t)LB_MAX_VIPS * 8 + 4095) & ~(size_t)4095)
 
 struct lbt_bpf {
 	struct lbt base;
 	struct lbt_bpf_fds fd;
 	uint32_t ring_size;
 	int ncpus;
+	volatile uint32_t *active; /* mmap of ring_active: 1 or 2 per VIP, 0 none */
+	struct ring_state ring[LB_MAX_VIPS];
 };
 
 static struct lbt_bpf *to_bpf(struct lbt *t)
@@ -57,11 +70,17 @@ static int bpf_del_vip(struct lbt *t, const struct lb_vip_key *key)
 	return 0;
 }
 
-static int ring_map_create(uint32_t size)
+/* Array map values live in 8-byte cells: value i of a u32 array is at u32 index 2 * i. */
+static size_t ring_map_bytes(uint32_t ring_size)
+{
+	return ((size_t)2 * ring_size * 8 + 4095) & ~(size_t)4095;
+}
+
+static int ring_map_create(uint32_t ring_size)
 {
 	LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = BPF_F_MMAPABLE);
 	int fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "edgelb_ring", sizeof(uint32_t),
-				sizeof(uint32_t), size, &opts);
+				sizeof(uint32_t), 2 * ring_size, &opts);
 
 	return fd < 0 ? -errno : fd;
 }
@@ -80,33 +99,88 @@ int lbt_bpf_prepare_rings(struct bpf_map *rings, uint32_t ring_size)
 	return fd;
 }
 
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/*
+ * The VIP's ring map: created and installed on first use, or adopted from the outer map when a
+ * restarted daemon finds the fast path already running.
+ */
+static int ring_attach(struct lbt_bpf *b, uint32_t vip_id, struct ring_state *rs)
+{
+	uint32_t inner_id;
+	int fd, rc;
+
+	if (!bpf_map_lookup_elem(b->fd.rings, &vip_id, &inner_id) &&
+	    (fd = bpf_map_get_fd_by_id(inner_id)) >= 0) {
+		rs->last_flip_ns = now_ns(); /* unknown: assume recent, so the next flip waits */
+	} else {
+		fd = ring_map_create(b->ring_size);
+		if (fd < 0)
+			return fd;
+		if (bpf_map_update_elem(b->fd.rings, &vip_id, &fd, BPF_ANY)) {
+			rc = -errno;
+			close(fd);
+			return rc;
+		}
+		rs->last_flip_ns = 0;
+	}
+	rs->slots = mmap(NULL, ring_map_bytes(b->ring_size), PROT_READ | PROT_WRITE, MAP_SHARED,
+			 fd, 0);
+	if (rs->slots == MAP_FAILED) {
+		rc = -errno;
+		rs->slots = NULL;
+		close(fd);
+		return rc;
+	}
+	rs->fd = fd;
+	return 0;
+}
+
+/*
+ * Wait until no XDP program can still be reading a ring half that was live until recently:
+ * re-installing the same inner map makes the kernel wait for running programs (an RCU grace
+ * period). Programs run for microseconds; a half idle for a second needs no wait.
+ */
+static int ring_quiesce(struct lbt_bpf *b, uint32_t vip_id, struct ring_state *rs)
+{
+	if (!rs->last_flip_ns || now_ns() - rs->last_flip_ns > 1000000000ull)
+		return 0;
+	if (bpf_map_update_elem(b->fd.rings, &vip_id, &rs->fd, BPF_ANY))
+		return -errno;
+	return 0;
+}
+
 static int bpf_set_ring(struct lbt *t, uint32_t vip_id, const uint32_t *ring, uint32_t size)
 {
 	struct lbt_bpf *b = to_bpf(t);
-	/* array maps store each element in round_up(value_size, 8) bytes: u32 values, 8-byte slots
-	 */
-	size_t bytes = (size_t)size * 8;
-	size_t map_len = (bytes + 4095) & ~(size_t)4095;
-	int inner, rc;
-	void *mem;
+	struct ring_state *rs;
+	uint32_t live, next, *half;
+	int rc;
 
-	if (size != b->ring_size)
+	if (size != b->ring_size || vip_id >= LB_MAX_VIPS || !b->active)
 		return -EINVAL;
-	inner = ring_map_create(size);
-	if (inner < 0)
-		return inner;
-	mem = mmap(NULL, map_len, PROT_READ | PROT_WRITE, MAP_SHARED, inner, 0);
-	if (mem == MAP_FAILED) {
-		rc = -errno;
-		close(inner);
+	rs = &b->ring[vip_id];
+	if (!rs->slots && (rc = ring_attach(b, vip_id, rs)))
 		return rc;
-	}
+	live = b->active[2 * vip_id]; /* 8-byte cells */
+	next = live == 1 ? 2 : 1;
+	rc = ring_quiesce(b, vip_id, rs);
+	if (rc)
+		return rc;
+	half = rs->slots + (size_t)2 * (next - 1) * size;
 	for (uint32_t i = 0; i < size; i++)
-		((uint32_t *)mem)[2 * (size_t)i] = ring[i];
-	munmap(mem, map_len);
-	rc = map_put(b->fd.rings, &vip_id, &inner);
-	close(inner); /* the outer map holds the reference now */
-	return rc;
+		half[2 * (size_t)i] = ring[i];
+	/* publish: the ring's contents before the selector (x86 keeps stores in order; the
+	 * release makes the compiler keep them too) */
+	__atomic_store_n(&b->active[2 * vip_id], next, __ATOMIC_RELEASE);
+	rs->last_flip_ns = now_ns();
+	return 0;
 }
 
 static int bpf_set_backend(struct lbt *t, uint32_t id, const struct lb_backend *be)
@@ -206,10 +280,11 @@ int lbt_bpf_fds_from_obj(struct bpf_object *obj, struct lbt_bpf_fds *fds)
 		.vip_stats = find_map_fd(obj, "vip_stats"),
 		.backend_stats = find_map_fd(obj, "backend_stats"),
 		.conn_cache = find_map_fd(obj, "conn_cache"),
+		.ring_active = find_map_fd(obj, "ring_active"),
 	};
 	if (fds->node_cfg < 0 || fds->vip_filter < 0 || fds->vips < 0 || fds->rings < 0 ||
 	    fds->backends < 0 || fds->conns < 0 || fds->global_stats < 0 || fds->vip_stats < 0 ||
-	    fds->backend_stats < 0)
+	    fds->backend_stats < 0 || fds->ring_active < 0)
 		return -ENOENT;
 	if (fds->conn_cache < 0)
 		fds->conn_cache = 0;
@@ -239,8 +314,16 @@ struct lbt *lbt_bpf_new(const struct lbt_bpf_fds *fds, uint32_t ring_size)
 	b->fd = *fds;
 	b->ring_size = ring_size;
 	b->ncpus = libbpf_num_possible_cpus();
-	if (b->ncpus <= 0) {
-		free(b);
+	for (int i = 0; i < LB_MAX_VIPS; i++)
+		b->ring[i].fd = -1;
+	if (fds->ring_active > 0) {
+		void *mem = mmap(NULL, ACTIVE_MAP_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED,
+				 fds->ring_active, 0);
+
+		b->active = mem == MAP_FAILED ? NULL : mem;
+	}
+	if (b->ncpus <= 0 || !b->active) {
+		lbt_bpf_free(&b->base);
 		return NULL;
 	}
 	return &b->base;
@@ -248,5 +331,17 @@ struct lbt *lbt_bpf_new(const struct lbt_bpf_fds *fds, uint32_t ring_size)
 
 void lbt_bpf_free(struct lbt *t)
 {
-	free(t);
+	struct lbt_bpf *b = to_bpf(t);
+
+	if (!t)
+		return;
+	for (int i = 0; i < LB_MAX_VIPS; i++) {
+		if (b->ring[i].slots)
+			munmap(b->ring[i].slots, ring_map_bytes(b->ring_size));
+		if (b->ring[i].fd >= 0)
+			close(b->ring[i].fd);
+	}
+	if (b->active)
+		munmap((void *)b->active, ACTIVE_MAP_BYTES);
+	free(b);
 }
