@@ -93,8 +93,8 @@ typedef void (*bgp_state_fn)(void *arg, int peer_id, enum bgp_state from, enum b
 struct bgp_speaker_conf {
 	uint32_t local_as;
 	uint32_t router_id;   /* BGP Identifier, network byte order, != 0 */
-	uint16_t hold_time;   /* seconds we propose; 0 or >= 3; default 90 when 0 and ... */
-	bool hold_time_zero;  /* ... set this to really propose 0 (no keepalives) */
+	uint16_t hold_time;   /* seconds we propose, >= 3; 0 means the default, 90 ... */
+	bool hold_time_zero;  /* ... unless this is set: then we propose 0 (no keepalives) */
 	uint16_t listen_port; /* 0: no listening socket (active connects only) */
 	uint32_t connect_retry_min_ms; /* first retry delay, default 1000 */
 	uint32_t connect_retry_max_ms; /* backoff cap, default 60000 */
