@@ -37,7 +37,7 @@ struct neigh_table {
 	struct neigh_entry *entries;
 	size_t n, cap;
 	bool changed;
-	char buf[65536];
+	char buf[65536] __attribute__((aligned(8))); /* netlink headers are 4-byte aligned */
 };
 
 static struct neigh_entry *find(const struct neigh_table *nt, uint8_t family,

@@ -23,6 +23,7 @@ LAB_CLIENT_IP=$LAB_SUBNET.10
 declare -A LAB_BACKEND_IP=([b1]=$LAB_SUBNET.11 [b2]=$LAB_SUBNET.12 [b3]=$LAB_SUBNET.13)
 declare -A LAB_BACKEND_PID=()
 LAB_TOKEN_MS=${LAB_TOKEN_MS:-20}
+LAB_CPU=${LAB_CPU:-0} # every lab client and backend runs here (see client() below)
 
 lab1_init() {
 	netns_init "$1"
@@ -75,7 +76,7 @@ _lab1_load_xdp_pass() {
 
 lab1_start_backend() {
 	local b=$1
-	netns_bg "$b" "$BUILD/edgelb-testbackend" --name "$b" --listen "0.0.0.0:$LAB_PORT" \
+	netns_bg "$b" taskset -c "$LAB_CPU" "$BUILD/edgelb-testbackend" --name "$b" --listen "0.0.0.0:$LAB_PORT" \
 		--token-interval-ms "$LAB_TOKEN_MS" --log "$LAB_WORK/$b.log"
 	LAB_BACKEND_PID[$b]=$NETNS_LAST_PID
 	for _ in $(seq 50); do
@@ -164,12 +165,13 @@ lab1_start_edgelbd() {
 
 ctl() { "$BUILD/edgelbctl" -s "$LAB_SOCKET" "$@"; }
 
-# client CMD...: run a client program in the client namespace, pinned to one CPU. On a real NIC,
-# RSS delivers all packets of a flow to one CPU; over veth a flow's packets are processed on
-# whichever CPU the sending process runs on, so an unpinned client makes flows hop CPUs, which
-# real traffic does not do (and which the fast path's per-CPU connection cache does not expect:
-# see docs/operations.md, "Known issues").
-client() { nsx client taskset -c "${LAB_CLIENT_CPU:-0}" "$@"; }
+# client CMD...: run a client program in the client namespace, pinned to $LAB_CPU like the
+# backends. On a real NIC, RSS delivers all packets of a flow to one CPU; over veth a packet is
+# processed on whichever CPU sent it (the client for requests, the backend's CPU for the ACKs the
+# client's kernel sends back in softirq), so unpinned lab processes make flows hop CPUs, which real
+# traffic does not do and the fast path's per-CPU connection cache does not expect (see
+# docs/operations.md, "Known issues").
+client() { nsx client taskset -c "$LAB_CPU" "$@"; }
 
 # lab1_wait_backends_up N [timeout_s]: until N backends are in the ring.
 lab1_wait_in_ring() {
