@@ -101,7 +101,7 @@ struct bgp_speaker_conf {
 	bool route_refresh;            /* advertise the Route Refresh capability (RFC 2918) */
 	bgp_log_fn log;                /* NULL: log to stderr */
 	void *log_arg;
-	bgp_state_fn on_state; /* optional: told about every FSM state change */
+	bgp_state_fn on_state; /* optional: every FSM state change; must not call bgp_* back */
 	void *state_arg;
 };
 
