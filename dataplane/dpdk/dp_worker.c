@@ -188,10 +188,21 @@ static void tx_flush(struct dp_worker *w)
 	}
 }
 
+/* Before the first packet of a poll: the node settings and the clock (empty polls skip this). */
+static void burst_prologue(struct dp_worker *w)
+{
+	lb_shm_read_node(w->shm->tables, &w->node);
+	if (w->tsc_per_tick)
+		w->now_tick = (uint32_t)(rte_get_tsc_cycles() / w->tsc_per_tick);
+	w->prologue_done = 1;
+}
+
 void dp_worker_process(struct dp_worker *w, struct rte_mbuf *m, struct lb_result *res)
 {
 	struct lb_pkt pkt;
 
+	if (!w->prologue_done)
+		burst_prologue(w);
 	w->cur = m;
 	pkt.data = rte_pktmbuf_mtod(m, void *);
 	pkt.end = (char *)pkt.data + rte_pktmbuf_data_len(m);
@@ -241,6 +252,11 @@ static unsigned poll_nic(struct dp_worker *w, uint16_t nic)
 	uint16_t n = rte_eth_rx_burst(w->cfg.nic_ports[nic], w->cfg.queue, pkts, DP_BURST);
 	uint16_t i;
 
+	if (!n)
+		return 0;
+	if (!w->prologue_done)
+		burst_prologue(w);
+
 	for (i = 0; i < n && i < PREFETCH_AHEAD; i++)
 		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
 	for (i = 0; i + PREFETCH_AHEAD < n; i++) {
@@ -268,8 +284,8 @@ static unsigned poll_exception(struct dp_worker *w, uint16_t nic)
 	return n;
 }
 
-/* Between bursts: apply a connection-table clear, take the node settings and the clock. */
-static void burst_prologue(struct dp_worker *w)
+/* Every poll: apply a connection-table clear (the writer waits for it even while we idle). */
+static void apply_conn_clear(struct dp_worker *w)
 {
 	uint64_t clear = __atomic_load_n(&w->shm->hdr->conn_clear_gen, __ATOMIC_ACQUIRE);
 
@@ -277,24 +293,24 @@ static void burst_prologue(struct dp_worker *w)
 		memset(w->ct_mem, 0, lb_ct_mem_size(w->cfg.conn_entries, NULL));
 		__atomic_store_n(&w->slot->conn_clear_gen, clear, __ATOMIC_RELEASE);
 	}
-	lb_shm_read_node(w->shm->tables, &w->node);
-	if (w->tsc_per_tick)
-		w->now_tick = (uint32_t)(rte_get_tsc_cycles() / w->tsc_per_tick);
 }
 
 unsigned dp_worker_poll(struct dp_worker *w)
 {
 	unsigned rx = 0;
 
-	burst_prologue(w);
+	apply_conn_clear(w);
+	w->prologue_done = 0;
 	for (uint16_t i = 0; i < w->cfg.nnics; i++) {
 		rx += poll_nic(w, i);
 		rx += poll_exception(w, i);
 	}
 	tx_flush(w);
-	w->slot->rx += rx;
+	if (rx) {
+		w->slot->rx += rx;
+		w->slot->conn_evictions = w->ct.evictions;
+	}
 	w->slot->bursts++;
-	w->slot->conn_evictions = w->ct.evictions;
 	lb_shm_lcore_quiescent(w->shm, w->slot);
 	return rx;
 }

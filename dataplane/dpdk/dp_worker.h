@@ -60,6 +60,7 @@ struct dp_worker {
 	struct lb_vip_meta vip_copy[2];
 	struct lb_backend be_copy[2];
 	uint8_t vip_next, be_next;
+	uint8_t prologue_done;              /* node snapshot and clock taken in this poll */
 	uint16_t nic_of_port[DP_MAX_PORTS]; /* port id -> NIC index, or DP_NO_PORT */
 	struct dp_txbuf tx[DP_MAX_PORTS];
 };
