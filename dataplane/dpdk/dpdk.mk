@@ -5,8 +5,8 @@ DPDK_CFLAGS := $(shell pkg-config --cflags libdpdk 2>/dev/null) -Wno-missing-fie
 DPDK_LIBS := $(shell pkg-config --libs libdpdk 2>/dev/null) -lrte_net_ring
 DP_BPF_LIBS := $(shell pkg-config --libs libbpf 2>/dev/null || echo -lbpf -lelf -lz)
 
-SHM_OBJS := $(BUILD)/control/lbtables_shm.o $(BUILD)/control/lbtables.o
-DP_OBJS := $(BUILD)/dataplane/dpdk/dp_worker.o $(BUILD)/dataplane/dpdk/dp_port.o $(SHM_OBJS)
+DP_SHM_OBJS := $(BUILD)/control/lbtables_shm.o $(BUILD)/control/lbtables.o
+DP_OBJS := $(BUILD)/dataplane/dpdk/dp_worker.o $(BUILD)/dataplane/dpdk/dp_port.o $(DP_SHM_OBJS)
 
 $(BUILD)/dataplane/dpdk/%.o: dataplane/dpdk/%.c
 	@mkdir -p $(dir $@)
@@ -46,7 +46,7 @@ $(BUILD)/tests/dpdk/test_dpdk_xdp_agreement: $(DP_AGREE_OBJS)
 UNIT_TESTS += $(BUILD)/tests/dpdk/test_dpdk_xdp_agreement
 
 # A table writer for integration tests and benchmarks (edgelbd's part until it drives DPDK).
-$(BUILD)/tests/dpdk/dp_tables_tool: $(BUILD)/tests/dpdk/dp_tables_tool.o $(SHM_OBJS)
+$(BUILD)/tests/dpdk/dp_tables_tool: $(BUILD)/tests/dpdk/dp_tables_tool.o $(DP_SHM_OBJS)
 	$(CC) $(CFLAGS) -o $@ $^
 
 BINS += $(BUILD)/tests/dpdk/dp_tables_tool
