@@ -23,7 +23,7 @@ $(EDGELBCTL): $(BUILD)/control/edgelbctl.o $(BUILD)/control/config.o
 	$(CC) $(CFLAGS) $^ -o $@ -lconfig
 
 BINS += $(EDGELBD) $(EDGELBCTL)
-INTEG_TESTS += tests/integration/test_edgelbd_lab.sh
+INTEG_TESTS += tests/integration/test_edgelbd_lab.sh tests/integration/test_edgelbd_ipv6.sh
 
 # Unit test of the API answers and metrics text on a daemon without fast path (no root needed).
 API_TEST := $(BUILD)/tests/unit/test_api_protocol

@@ -21,6 +21,12 @@ LAB_PORT=8000
 LAB_LB_IP=$LAB_SUBNET.2
 LAB_CLIENT_IP=$LAB_SUBNET.10
 declare -A LAB_BACKEND_IP=([b1]=$LAB_SUBNET.11 [b2]=$LAB_SUBNET.12 [b3]=$LAB_SUBNET.13)
+# IPv6 beside IPv4: fd00:99::N/64, the VIP fd00:99:100::1
+LAB_SUBNET6=fd00:99:
+LAB_VIP6=fd00:99:100::1
+LAB_LB_IP6=${LAB_SUBNET6}:2
+LAB_CLIENT_IP6=${LAB_SUBNET6}:10
+declare -A LAB_BACKEND_IP6=([b1]=${LAB_SUBNET6}:11 [b2]=${LAB_SUBNET6}:12 [b3]=${LAB_SUBNET6}:13)
 declare -A LAB_BACKEND_PID=()
 LAB_TOKEN_MS=${LAB_TOKEN_MS:-20}
 LAB_CPU=${LAB_CPU:-0} # every lab client and backend runs here (see client() below)
@@ -36,22 +42,28 @@ lab1_init() {
 	netns_on_cleanup 'umount "$LAB_BPFFS" 2>/dev/null; rm -rf "$LAB_WORK"'
 }
 
-# _lab1_attach NAME IP: namespace NAME with eth0 = IP/24, bridged in the switch namespace.
+# _lab1_attach NAME IP IP6: namespace NAME with eth0 = IP/24 and IP6/64, bridged in the switch
+# namespace.
 _lab1_attach() {
-	local name=$1 ip=$2
+	local name=$1 ip=$2 ip6=$3
 	netns_add "$name" || return 1
 	netns_link "$name" eth0 sw "p-$name" || return 1
 	ip -n "$(netns_name sw)" link set "p-$name" master br0
 	# XDP_TX / redirect into a veth needs NAPI on the receiving peer
 	nsx sw ethtool -K "p-$name" gro on >/dev/null 2>&1
 	ip -n "$(netns_name "$name")" addr add "$ip/24" dev eth0
+	ip -n "$(netns_name "$name")" addr add "$ip6/64" dev eth0 nodad
 }
 
-# decap_key IP: hex bytes of struct decap_addr_key for an IPv4 address.
+# decap_key IP: hex bytes of struct decap_addr_key (16 address bytes, u32 family 4 or 6).
 _lab1_decap_key() {
-	local IFS=.
-	set -- $1
-	printf '%02x %02x %02x %02x 00 00 00 00 00 00 00 00 00 00 00 00 04 00 00 00' "$1" "$2" "$3" "$4"
+	$PYTHON -c 'import ipaddress, sys
+a = ipaddress.ip_address(sys.argv[1])
+print(" ".join("%02x" % b for b in a.packed.ljust(16, b"\0") + bytes([a.version, 0, 0, 0])))' "$1"
+}
+
+_lab1_decap_add() { # NS MAPFILE IP
+	nsx "$1" bpftool map update pinned "$2" key hex $(_lab1_decap_key "$3") value hex 01
 }
 
 _lab1_load_decap() {
@@ -59,10 +71,10 @@ _lab1_load_decap() {
 	mkdir -p "$dir"
 	nsx "$name" bpftool prog load "$BUILD/bpf/decap.bpf.o" "$dir/prog" type xdp pinmaps "$dir" ||
 		return 1
-	nsx "$name" bpftool map update pinned "$dir/decap_local" key hex $(_lab1_decap_key "$ip") \
-		value hex 01 || return 1
-	nsx "$name" bpftool map update pinned "$dir/decap_vips" key hex $(_lab1_decap_key "$LAB_VIP") \
-		value hex 01 || return 1
+	_lab1_decap_add "$name" "$dir/decap_local" "$ip" || return 1
+	_lab1_decap_add "$name" "$dir/decap_local" "${LAB_BACKEND_IP6[$name]}" || return 1
+	_lab1_decap_add "$name" "$dir/decap_vips" "$LAB_VIP" || return 1
+	_lab1_decap_add "$name" "$dir/decap_vips" "$LAB_VIP6" || return 1
 	nsx "$name" bpftool net attach xdpdrv pinned "$dir/prog" dev eth0
 }
 
@@ -76,7 +88,7 @@ _lab1_load_xdp_pass() {
 
 lab1_start_backend() {
 	local b=$1
-	netns_bg "$b" taskset -c "$LAB_CPU" "$BUILD/edgelb-testbackend" --name "$b" --listen "0.0.0.0:$LAB_PORT" \
+	netns_bg "$b" taskset -c "$LAB_CPU" "$BUILD/edgelb-testbackend" --name "$b" --listen "0.0.0.0:$LAB_PORT" --listen "[::]:$LAB_PORT" \
 		--token-interval-ms "$LAB_TOKEN_MS" --log "$LAB_WORK/$b.log"
 	LAB_BACKEND_PID[$b]=$NETNS_LAST_PID
 	for _ in $(seq 50); do
@@ -91,8 +103,8 @@ lab1_up() {
 	netns_add sw || return 1
 	ip -n "$(netns_name sw)" link add br0 type bridge
 	ip -n "$(netns_name sw)" link set br0 up
-	_lab1_attach client "$LAB_CLIENT_IP" || return 1
-	_lab1_attach lb "$LAB_LB_IP" || return 1
+	_lab1_attach client "$LAB_CLIENT_IP" "$LAB_CLIENT_IP6" || return 1
+	_lab1_attach lb "$LAB_LB_IP" "$LAB_LB_IP6" || return 1
 	# Native XDP_TX into a veth needs NAPI on the peer: GRO alone did not enable it here, an
 	# XDP program does. decap.bpf.o with empty maps passes everything (an XDP_PASS program).
 	_lab1_load_xdp_pass sw p-lb || return 1
@@ -100,18 +112,35 @@ lab1_up() {
 	# forwards raw frames, so the client must send complete checksums like a real NIC would.
 	nsx client ethtool -K eth0 tx off >/dev/null || return 1
 	ip -n "$(netns_name client)" route add "$LAB_VIP/32" via "$LAB_LB_IP"
+	ip -n "$(netns_name client)" route add "$LAB_VIP6/128" via "$LAB_LB_IP6"
 	for b in b1 b2 b3; do
-		_lab1_attach "$b" "${LAB_BACKEND_IP[$b]}" || return 1
+		_lab1_attach "$b" "${LAB_BACKEND_IP[$b]}" "${LAB_BACKEND_IP6[$b]}" || return 1
 		ip -n "$(netns_name "$b")" addr add "$LAB_VIP/32" dev lo
+		ip -n "$(netns_name "$b")" addr add "$LAB_VIP6/128" dev lo
 		nsx "$b" sysctl -qw net.ipv4.conf.all.arp_ignore=1 net.ipv4.conf.all.arp_announce=2
 		_lab1_load_decap "$b" "${LAB_BACKEND_IP[$b]}" || return 1
 		lab1_start_backend "$b" || return 1
 	done
 }
 
-# lab1_write_config FILE [W1 W2 W3]
+# lab1_write_config FILE [W1 W2 W3]: one IPv4 VIP "web"; with LAB_WITH_V6_VIP=1 also an IPv6 VIP
+# "web6" on the same backends' IPv6 addresses (backends b1v6..b3v6, weight 100 each).
 lab1_write_config() {
-	local file=$1 w1=${2:-100} w2=${3:-100} w3=${4:-200}
+	local file=$1 w1=${2:-100} w2=${3:-100} w3=${4:-200} v6=""
+	if [ "${LAB_WITH_V6_VIP:-0}" = 1 ]; then
+		v6=",
+	{
+		name = \"web6\";
+		address = \"$LAB_VIP6\";
+		protocol = \"tcp\";
+		port = $LAB_PORT;
+		backends = (
+			{ name = \"b1v6\"; address = \"${LAB_BACKEND_IP6[b1]}\"; },
+			{ name = \"b2v6\"; address = \"${LAB_BACKEND_IP6[b2]}\"; },
+			{ name = \"b3v6\"; address = \"${LAB_BACKEND_IP6[b3]}\"; }
+		);
+	}"
+	fi
 	cat >"$file" <<CONF
 # edgelbd configuration of the lab1 integration test (generated)
 node = {
@@ -119,6 +148,7 @@ node = {
 	interfaces = ( { name = "eth0"; role = "both"; } );
 	xdp_mode = "native";
 	encap_source_v4 = "10.99.200.0/24";
+	encap_source_v6 = "fd00:99:200::/64";
 	hash_seed = 12345;
 	conn_table_size = 65536;
 	bpf_pin_dir = "$LAB_BPFFS/edgelb/lab1";
@@ -144,7 +174,7 @@ vips = (
 			{ name = "b2"; address = "${LAB_BACKEND_IP[b2]}"; weight = $w2; },
 			{ name = "b3"; address = "${LAB_BACKEND_IP[b3]}"; weight = $w3; }
 		);
-	}
+	}$v6
 );
 api = { socket = "$LAB_SOCKET"; };
 metrics = { listen = "127.0.0.1:9100"; };
@@ -173,11 +203,11 @@ ctl() { "$BUILD/edgelbctl" -s "$LAB_SOCKET" "$@"; }
 # docs/operations.md, "Known issues").
 client() { nsx client taskset -c "$LAB_CPU" "$@"; }
 
-# lab1_wait_backends_up N [timeout_s]: until N backends are in the ring.
+# lab1_wait_in_ring N [timeout_s] [VIP index]: until N backends are in the VIP's ring.
 lab1_wait_in_ring() {
-	local want=$1 deadline=$((SECONDS + ${2:-10}))
+	local want=$1 deadline=$((SECONDS + ${2:-10})) idx=${3:-0}
 	while [ $SECONDS -lt $deadline ]; do
-		[ "$(ctl --json vips 2>/dev/null | $PYTHON -c 'import json,sys; print(json.load(sys.stdin)[0]["in_ring"])' 2>/dev/null)" = "$want" ] && return 0
+		[ "$(ctl --json vips 2>/dev/null | $PYTHON -c 'import json,sys; print(json.load(sys.stdin)[int(sys.argv[1])]["in_ring"])' "$idx" 2>/dev/null)" = "$want" ] && return 0
 		sleep 0.05
 	done
 	return 1
