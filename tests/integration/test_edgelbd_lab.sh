@@ -5,7 +5,8 @@
 # a backend whose /health says 503 leave the ring after fall x interval, new requests all succeed
 # elsewhere and streams on the survivors complete; a recovered backend comes back after `rise`
 # successes; a drained backend finishes its streams and gets no new flows; SIGKILL + restart of
-# edgelbd mid-stream loses nothing (adoption of pinned maps and links); a broken reload keeps the
+# edgelbd mid-stream loses nothing (adoption of pinned maps and links), and a backend that died
+# while edgelbd was down leaves the ring after `fall` failures; a broken reload keeps the
 # old config and names the line, a good one keeps slots and flows; edgelbctl tables and --json;
 # the metrics endpoint; detach removes program and pins.
 # Only namespaces this run creates are used; everything is removed on exit, also on failure.
@@ -156,6 +157,18 @@ ctl --json status | grep -q '"adopted_tables":true' || fail "restarted edgelbd d
 ctl --json status | grep -q '"adopted":true' || fail "restarted edgelbd did not adopt the link"
 lab1_wait_in_ring 3 5 || fail "backends not in the ring after adoption"
 pass "SIGKILL + restart: 20 requests served while down, all 16 streams completed, tables adopted"
+
+# ---- a backend dies while edgelbd is down: adopted as up, out after `fall` failures ----
+{ kill -9 "$EDGELBD_PID"; wait "$EDGELBD_PID"; } 2>/dev/null
+{ kill -9 "${LAB_BACKEND_PID[b2]}"; wait "${LAB_BACKEND_PID[b2]}"; } 2>/dev/null
+lab1_start_edgelbd "$CONF" "$LOG" || fail "edgelbd restart"
+lab1_wait_in_ring 2 5 || fail "b2, dead before the restart, still in the ring"
+grep -q 'backend b2 (vip web) health DOWN: refused (adopted as up' "$LOG" ||
+	fail "no DOWN for the adopted b2"
+expect_all_ok 30 b2
+lab1_start_backend b2 || fail "restart b2"
+lab1_wait_in_ring 3 5 || fail "b2 not back"
+pass "b2 died while edgelbd was down: adopted as up, out after 2 failures, back when restarted"
 
 # ---- reload ----
 slots_before=$(ctl --json backends | $PYTHON -c 'import json,sys; print([b["slot"] for b in json.load(sys.stdin)])')
