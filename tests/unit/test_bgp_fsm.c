@@ -30,6 +30,7 @@ struct fixture {
 	struct bgp_speaker *speaker;
 	int listen_fd;
 	uint16_t port;
+	uint16_t speaker_port;
 	int conn;
 	uint8_t buf[8192];
 	size_t len;
@@ -39,7 +40,7 @@ static void quiet_log(void *arg, enum bgp_log_level level, const char *msg)
 {
 }
 
-static int setup(void **state)
+static int setup_with(void **state, uint16_t listen_port)
 {
 	static struct fixture f;
 	memset(&f, 0, sizeof(f));
@@ -58,6 +59,7 @@ static int setup(void **state)
 				      .hold_time = 3,
 				      .connect_retry_min_ms = 100,
 				      .connect_retry_max_ms = 400,
+				      .listen_port = listen_port,
 				      .log = quiet_log};
 	f.speaker = bgp_new(f.loop, &sc);
 	assert_non_null(f.speaker);
@@ -67,8 +69,26 @@ static int setup(void **state)
 	pa->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	pa->sin_port = htons(f.port);
 	assert_int_equal(bgp_add_peer(f.speaker, &pc), 0);
+	f.speaker_port = listen_port;
 	*state = &f;
 	return 0;
+}
+
+static int setup(void **state)
+{
+	return setup_with(state, 0);
+}
+
+/* The speaker also listens, on a loopback port that was free a moment ago. */
+static int setup_listening(void **state)
+{
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t slen = sizeof(sa);
+	bind(fd, (struct sockaddr *)&sa, sizeof(sa));
+	getsockname(fd, (struct sockaddr *)&sa, &slen);
+	close(fd);
+	return setup_with(state, ntohs(sa.sin_port));
 }
 
 static int teardown(void **state)
@@ -331,6 +351,76 @@ static void test_bad_configuration_refused(void **state)
 	assert_int_equal(bgp_announce(f->speaker, &r), -EINVAL);
 }
 
+/* Connects to the speaker's listening port, as the peer would; returns the socket. */
+static int connect_to_speaker(struct fixture *f)
+{
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in sa = {.sin_family = AF_INET,
+				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK),
+				 .sin_port = htons(f->speaker_port)};
+	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	fcntl(fd, F_SETFL, O_NONBLOCK);
+	return fd;
+}
+
+/* Makes fd the connection the helpers read from (the previous one is returned). */
+static int switch_conn(struct fixture *f, int fd)
+{
+	int old = f->conn;
+	f->conn = fd;
+	f->len = 0;
+	return old;
+}
+
+static void test_incoming_during_opensent_is_refused(void **state)
+{
+	struct fixture *f = *state;
+	accept_speaker(f, 3000);
+	assert_int_equal(next_type(f, 2000), BGP_MSG_OPEN);
+	int outgoing = switch_conn(f, connect_to_speaker(f));
+	expect_notification(f, BGP_ERR_CEASE, BGP_CEASE_COLLISION);
+	close(switch_conn(f, outgoing));
+	assert_int_equal(peer_state(f), BGP_OPENSENT); /* our own connection goes on */
+	send_open(f, 30);
+	assert_int_equal(next_type(f, 2000), BGP_MSG_KEEPALIVE);
+}
+
+static void test_incoming_wins_over_openconfirm_when_peer_id_higher(void **state)
+{
+	struct fixture *f = *state;
+	accept_speaker(f, 3000);
+	assert_int_equal(next_type(f, 2000), BGP_MSG_OPEN);
+	send_open(f, 30); /* BGP Identifier 10.0.0.2 > ours, 10.0.0.1 */
+	assert_int_equal(next_type(f, 2000), BGP_MSG_KEEPALIVE);
+	assert_int_equal(peer_state(f), BGP_OPENCONFIRM);
+	int incoming = connect_to_speaker(f);
+	expect_notification(f, BGP_ERR_CEASE, BGP_CEASE_COLLISION); /* on our old connection */
+	close(switch_conn(f, incoming));
+	assert_int_equal(next_type(f, 2000), BGP_MSG_OPEN); /* the incoming one carries on */
+	assert_int_equal(peer_state(f), BGP_OPENSENT);
+	send_open(f, 30);
+	assert_int_equal(next_type(f, 2000), BGP_MSG_KEEPALIVE);
+	send_keepalive(f);
+	assert_int_equal(next_type(f, 2000), BGP_MSG_UPDATE); /* End-of-RIB */
+	assert_int_equal(peer_state(f), BGP_ESTABLISHED);
+}
+
+static void test_unknown_incoming_is_closed(void **state)
+{
+	struct fixture *f = *state;
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in from = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(0x7f000002)};
+	struct sockaddr_in to = {.sin_family = AF_INET,
+				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK),
+				 .sin_port = htons(f->speaker_port)};
+	assert_int_equal(bind(fd, (struct sockaddr *)&from, sizeof(from)), 0); /* 127.0.0.2 */
+	assert_int_equal(connect(fd, (struct sockaddr *)&to, sizeof(to)), 0);
+	pump(f, 100);
+	uint8_t b[64];
+	assert_int_equal(recv(fd, b, sizeof(b), MSG_DONTWAIT), 0); /* closed, nothing said */
+	close(fd);
+}
+
 struct connect_log {
 	uint64_t at_ns[16];
 	int n;
@@ -394,6 +484,12 @@ int main(void)
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_bad_configuration_refused, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_connect_retry_backs_off_up_to_cap, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_incoming_during_opensent_is_refused,
+					    setup_listening, teardown),
+	    cmocka_unit_test_setup_teardown(test_incoming_wins_over_openconfirm_when_peer_id_higher,
+					    setup_listening, teardown),
+	    cmocka_unit_test_setup_teardown(test_unknown_incoming_is_closed, setup_listening,
 					    teardown),
 	};
 	return cmocka_run_group_tests_name("bgp_fsm", tests, NULL, NULL);
