@@ -966,8 +966,41 @@ static void update_backend(struct ed_backend *b, struct ed_vip *v, const struct 
 	b->vip = v;
 }
 
+/*
+ * Backends leaving on reload are retired only after the rings without them are installed, so
+ * their rows turn DOWN after no ring points at them, and their slots are not reused by backends
+ * added in the same reload.
+ */
+struct retire_list {
+	struct ed_backend **b;
+	size_t n, cap;
+};
+
+static int retire_later(struct retire_list *rl, struct ed_backend *b)
+{
+	if (rl->n == rl->cap) {
+		size_t cap = rl->cap ? rl->cap * 2 : 16;
+		struct ed_backend **grown = realloc(rl->b, cap * sizeof(*grown));
+
+		if (!grown)
+			return -ENOMEM;
+		rl->b = grown;
+		rl->cap = cap;
+	}
+	rl->b[rl->n++] = b;
+	return 0;
+}
+
+static void retire_all(struct edgelbd *d, struct retire_list *rl)
+{
+	for (size_t i = 0; i < rl->n; i++)
+		retire_backend(d, rl->b[i]);
+	free(rl->b);
+	memset(rl, 0, sizeof(*rl));
+}
+
 static int rebuild_vip(struct edgelbd *d, struct ed_vip *old, const struct config_vip *cv,
-		       struct ed_vip **out)
+		       struct retire_list *rl, struct ed_vip **out)
 {
 	struct ed_vip *v = old;
 
@@ -986,7 +1019,10 @@ static int rebuild_vip(struct edgelbd *d, struct ed_vip *old, const struct confi
 
 			if (b && (b->cfg.address.family != cb->address.family ||
 				  memcmp(&b->cfg.address.addr, &cb->address.addr, 16))) {
-				retire_backend(d, b);
+				if (retire_later(rl, b)) {
+					free(list);
+					return -ENOMEM;
+				}
 				b = NULL;
 			}
 			if (b)
@@ -1000,8 +1036,8 @@ static int rebuild_vip(struct edgelbd *d, struct ed_vip *old, const struct confi
 			list[j] = b;
 		}
 		for (size_t j = 0; j < old->n_backends; j++)
-			if (old->backends[j])
-				retire_backend(d, old->backends[j]);
+			if (old->backends[j] && retire_later(rl, old->backends[j]))
+				retire_backend(d, old->backends[j]); /* out of memory: at once */
 		free(old->backends);
 		v->backends = list;
 		v->n_backends = cv->n_backends;
@@ -1061,6 +1097,7 @@ int edgelbd_reload(struct edgelbd *d, char *err, size_t errlen)
 		return -ENOMEM;
 	}
 	bool node_changed = !config_node_equal(&d->cfg->node, &next->node);
+	struct retire_list retiring = {0};
 	size_t built = 0;
 
 	config_free(d->cfg);
@@ -1073,7 +1110,7 @@ int edgelbd_reload(struct edgelbd *d, char *err, size_t errlen)
 				prev = old[j];
 				old[j] = NULL;
 			}
-		rc = rebuild_vip(d, prev, &next->vips[i], &vips[i]);
+		rc = rebuild_vip(d, prev, &next->vips[i], &retiring, &vips[i]);
 		if (rc)
 			break;
 		built++;
@@ -1085,6 +1122,7 @@ int edgelbd_reload(struct edgelbd *d, char *err, size_t errlen)
 	for (size_t i = 0; i < d->n_vips; i++)
 		reconcile_vip(d, d->vips[i], true);
 	sync_vip_entries(d);
+	retire_all(d, &retiring);
 	for (size_t j = 0; j < n_old; j++)
 		if (old[j])
 			retire_vip(d, old[j]);

@@ -192,6 +192,22 @@ slots_after=$(ctl --json backends | $PYTHON -c 'import json,sys; print([b["slot"
 [ "$slots_before" = "$slots_after" ] || fail "slots changed across reload: $slots_before -> $slots_after"
 pass "good reload applied (b1 weight 300), slots $slots_after kept, 12 streams completed"
 
+# b3 removed by reload (out of the ring, slot freed), then added back: same slot, new generation
+b3_slot_gen() { ctl --json backends | $PYTHON -c 'import json,sys; print([(b["slot"], b["generation"]) for b in json.load(sys.stdin) if b["name"] == "b3"])'; }
+before=$(b3_slot_gen)
+lab1_write_config "$CONF" 300 100 -
+ctl reload >/dev/null || fail "reload without b3"
+[ "$(b3_slot_gen)" = "[]" ] || fail "b3 still listed after its removal"
+lab1_wait_in_ring 2 5 || fail "ring not rebuilt without b3"
+expect_all_ok 30 b3
+lab1_write_config "$CONF" 300 100 200
+ctl reload >/dev/null || fail "reload adding b3 back"
+lab1_wait_in_ring 3 5 || fail "b3 not back after re-adding it"
+after=$(b3_slot_gen)
+$PYTHON -c 'import sys; (s0, g0), = eval(sys.argv[1]); (s1, g1), = eval(sys.argv[2]); sys.exit(not (s0 == s1 and g1 == g0 + 1))' "$before" "$after" ||
+	fail "re-added b3: slot/generation $before -> $after, want same slot, generation + 1"
+pass "b3 removed by reload (no new flows), re-added: slot/generation $before -> $after"
+
 # ---- edgelbctl ----
 for cmd in status vips backends stats; do
 	ctl "$cmd" >"$LAB_WORK/ctl.txt" || fail "edgelbctl $cmd"

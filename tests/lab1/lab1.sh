@@ -123,10 +123,18 @@ lab1_up() {
 	done
 }
 
-# lab1_write_config FILE [W1 W2 W3]: one IPv4 VIP "web"; with LAB_WITH_V6_VIP=1 also an IPv6 VIP
-# "web6" on the same backends' IPv6 addresses (backends b1v6..b3v6, weight 100 each).
+# lab1_write_config FILE [W1 W2 W3]: one IPv4 VIP "web" with backends b1..b3 of these weights
+# ("-" leaves a backend out); with LAB_WITH_V6_VIP=1 also an IPv6 VIP "web6" on the same
+# backends' IPv6 addresses (backends b1v6..b3v6, weight 100 each).
 lab1_write_config() {
-	local file=$1 w1=${2:-100} w2=${3:-100} w3=${4:-200} v6=""
+	local file=$1 v6="" backends="" b w
+	local -A weight=([b1]=${2:-100} [b2]=${3:-100} [b3]=${4:-200})
+	for b in b1 b2 b3; do
+		w=${weight[$b]}
+		[ "$w" = - ] && continue
+		[ -n "$backends" ] && backends+=$',\n'
+		backends+="			{ name = \"$b\"; address = \"${LAB_BACKEND_IP[$b]}\"; weight = $w; }"
+	done
 	if [ "${LAB_WITH_V6_VIP:-0}" = 1 ]; then
 		v6=",
 	{
@@ -170,9 +178,7 @@ vips = (
 		port = $LAB_PORT;
 		min_healthy = 1;
 		backends = (
-			{ name = "b1"; address = "${LAB_BACKEND_IP[b1]}"; weight = $w1; },
-			{ name = "b2"; address = "${LAB_BACKEND_IP[b2]}"; weight = $w2; },
-			{ name = "b3"; address = "${LAB_BACKEND_IP[b3]}"; weight = $w3; }
+$backends
 		);
 	}$v6
 );
