@@ -261,7 +261,8 @@ static int render_backends(struct edgelbd *d, const char *vip, bool json, struct
 	X(rx_packets)                                                                              \
 	X(pass_non_vip)                                                                            \
 	X(pass_other)                                                                              \
-	X(tx) X(redirect) X(conn_hit) X(conn_miss) X(conn_stale) X(conn_insert_failed)             \
+	X(tx)                                                                                      \
+	X(redirect) X(conn_hit) X(conn_miss) X(conn_stale) X(conn_insert_failed)                   \
 	    X(icmp_echo_replied) X(icmp_too_big_fwd) X(fragments)
 
 static void render_stats(struct edgelbd *d, bool json, struct textbuf *tb)
@@ -491,6 +492,20 @@ static int make_parent_dir(const char *path)
 	if (mkdir(dir, 0755) && errno != EEXIST)
 		return -errno;
 	return 0;
+}
+
+bool api_socket_in_use(const char *path)
+{
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	bool alive;
+
+	if (fd < 0)
+		return false;
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
+	alive = connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0;
+	close(fd);
+	return alive;
 }
 
 struct api_server *api_open(struct edgelbd *d, const char *path, uint32_t mode)

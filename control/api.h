@@ -25,6 +25,9 @@ struct api_server;
 struct api_server *api_open(struct edgelbd *d, const char *path, uint32_t mode);
 void api_close(struct api_server *api);
 
+/* True if something accepts connections on path: another edgelbd is running there. */
+bool api_socket_in_use(const char *path);
+
 /* Runs one request (exposed for unit tests): fills out with the response, header line included. */
 void api_handle(struct edgelbd *d, const char *request, struct textbuf *out);
 

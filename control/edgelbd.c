@@ -161,6 +161,12 @@ static int run(struct edgelbd_main *m, struct edgelb_config *cfg, const char *pa
 	rc = setup_signals(m, loop);
 	if (rc)
 		ed_log(ED_LOG_ERROR, "signals: %s", strerror(-rc));
+	/* two daemons writing one fast path's tables would undo each other's work */
+	if (!rc && api_socket_in_use(cfg->api.socket)) {
+		ed_log(ED_LOG_ERROR, "another edgelbd answers on %s; not starting",
+		       cfg->api.socket);
+		rc = -EBUSY;
+	}
 	if (!rc)
 		rc = edgelbd_start(&m->d, loop, cfg, path);
 	if (!rc) {

@@ -49,6 +49,11 @@ lab1_start_edgelbd "$CONF" "$LOG" || fail "edgelbd did not start"
 lab1_wait_in_ring 3 10 || fail "three backends not in the ring after 10 s"
 pass "edgelbd up, XDP attached, 3 backends healthy and in the ring"
 
+out=$(nsx lb "$BUILD/edgelbd" -c "$CONF" --foreground 2>&1) && fail "a second edgelbd started"
+grep -q "another edgelbd answers on $LAB_SOCKET" <<<"$out" || fail "second edgelbd: $out"
+ctl status >/dev/null || fail "the first edgelbd lost its socket to the second"
+pass "a second edgelbd on the same socket refuses to start; the first keeps running"
+
 # requests N: N new connections (distinct source ports) through the VIP; prints one line per
 # request: "<http code> <backend>".
 requests() {
