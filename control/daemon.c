@@ -407,23 +407,28 @@ static void reconcile_and_sync(struct edgelbd *d, struct ed_vip *v, uint64_t ver
 
 /* ---- health ---- */
 
-static void on_health_change(void *arg, struct health_target *t, bool up, const char *reason)
+void edgelbd_backend_health(struct edgelbd *d, struct ed_backend *b, bool up, const char *reason)
 {
-	struct ed_backend *b = arg;
-	struct edgelbd *d = b->d;
 	uint64_t now = evloop_now_ns();
-	struct health_status st;
 
-	health_get_status(t, &st);
 	b->health_up = up;
 	b->provisional = false;
 	b->transitions++;
 	b->last_change_ns = now;
 	snprintf(b->last_reason, sizeof(b->last_reason), "%s", reason);
+	reconcile_and_sync(d, b->vip, now);
+}
+
+static void on_health_change(void *arg, struct health_target *t, bool up, const char *reason)
+{
+	struct ed_backend *b = arg;
+	struct health_status st;
+
+	health_get_status(t, &st);
 	ed_log(ED_LOG_INFO, "backend %s (vip %s) health %s: %s (%u consecutive %s)", b->cfg.name,
 	       b->vip->cfg.name, up ? "UP" : "DOWN", reason,
 	       up ? st.consecutive_ok : st.consecutive_fail, up ? "successes" : "failures");
-	reconcile_and_sync(d, b->vip, now);
+	edgelbd_backend_health(b->d, b, up, reason);
 }
 
 static void health_spec_from_config(const struct config_health *c, struct health_spec *s)

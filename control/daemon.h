@@ -131,6 +131,12 @@ void edgelbd_shutdown(struct edgelbd *d, bool detach);
 /* Reload config_path: 0 (applied as a diff) or negative with a "file:line: ..." message in err. */
 int edgelbd_reload(struct edgelbd *d, char *err, size_t errlen);
 
+/*
+ * A health verdict for b (what the checker's callback does, public for tests): record it,
+ * rebuild b's VIP ring if membership changed and sync the tables, in the order described above.
+ */
+void edgelbd_backend_health(struct edgelbd *d, struct ed_backend *b, bool up, const char *reason);
+
 /* Operator drain/undrain by backend name: 0, -ENOENT. */
 int edgelbd_set_admin(struct edgelbd *d, const char *backend, enum config_backend_state state);
 

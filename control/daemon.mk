@@ -30,3 +30,10 @@ API_TEST := $(BUILD)/tests/unit/test_api_protocol
 $(API_TEST): $(BUILD)/tests/unit/test_api_protocol.o $(filter-out $(BUILD)/control/edgelbd.o,$(EDGELBD_OBJS))
 	$(CC) $(CFLAGS) $^ -o $@ $(EDGELBD_LIBS) -lcmocka
 UNIT_TESTS += $(API_TEST)
+
+# Unit test of the reconcile logic and write order against a recording table writer.
+RECONCILE_TEST := $(BUILD)/tests/unit/test_daemon_reconcile
+$(RECONCILE_TEST): $(BUILD)/tests/unit/test_daemon_reconcile.o \
+		$(filter-out $(BUILD)/control/edgelbd.o,$(EDGELBD_OBJS))
+	$(CC) $(CFLAGS) $^ -o $@ $(EDGELBD_LIBS) -lcmocka
+UNIT_TESTS += $(RECONCILE_TEST)

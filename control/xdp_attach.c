@@ -38,9 +38,8 @@ struct xdp_meta {
  * detach; an adopted program keeps the one it was loaded with.
  */
 static const char *const map_names[] = {
-    "node_cfg", "vip_filter",   "vips",      "rings",         "backends",
-    "conns",    "global_stats", "vip_stats", "backend_stats", "conn_cache",
-    "ring_active", "tick_state",
+    "node_cfg",     "vip_filter", "vips",          "rings",      "backends",    "conns",
+    "global_stats", "vip_stats",  "backend_stats", "conn_cache", "ring_active", "tick_state",
 };
 
 static int fail(char *err, size_t errlen, int rc, const char *fmt, ...)
