@@ -96,10 +96,11 @@ struct bgp_speaker_conf {
 	uint16_t hold_time;   /* seconds we propose, >= 3; 0 means the default, 90 ... */
 	bool hold_time_zero;  /* ... unless this is set: then we propose 0 (no keepalives) */
 	uint16_t listen_port; /* 0: no listening socket (active connects only) */
-	uint32_t connect_retry_min_ms; /* first retry delay, default 1000 */
-	uint32_t connect_retry_max_ms; /* backoff cap, default 60000 */
-	bool route_refresh;            /* advertise the Route Refresh capability (RFC 2918) */
-	bgp_log_fn log;                /* NULL: log to stderr */
+	struct sockaddr_storage listen_addr; /* ss_family 0: every address (dual-stack) */
+	uint32_t connect_retry_min_ms;       /* first retry delay, default 1000 */
+	uint32_t connect_retry_max_ms;       /* backoff cap, default 60000 */
+	bool route_refresh;                  /* advertise the Route Refresh capability (RFC 2918) */
+	bgp_log_fn log;                      /* NULL: log to stderr */
 	void *log_arg;
 	bgp_state_fn on_state; /* optional: every FSM state change; must not call bgp_* back */
 	void *state_arg;

@@ -195,7 +195,8 @@ int bgp_socket_connect(const struct bgp_peer_conf *conf)
 	return fd;
 }
 
-static int listen_on(int family, uint16_t port)
+/* addr: the address to bind, or any (family 0) */
+static int listen_on(int family, const struct sockaddr_storage *addr, uint16_t port)
 {
 	int fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP);
 	int one = 1, zero = 0;
@@ -203,6 +204,8 @@ static int listen_on(int family, uint16_t port)
 		return -errno;
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	struct sockaddr_storage ss = {0};
+	if (addr && addr->ss_family == family)
+		memcpy(&ss, addr, sockaddr_len(family));
 	if (family == AF_INET6) {
 		if (setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero)) < 0)
 			return fail_close(fd);
@@ -219,10 +222,12 @@ static int listen_on(int family, uint16_t port)
 	return fd;
 }
 
-int bgp_socket_listen(uint16_t port)
+int bgp_socket_listen(const struct sockaddr_storage *addr, uint16_t port)
 {
-	int fd = listen_on(AF_INET6, port);
-	return fd >= 0 ? fd : listen_on(AF_INET, port);
+	if (addr && addr->ss_family)
+		return listen_on(addr->ss_family, addr, port);
+	int fd = listen_on(AF_INET6, NULL, port);
+	return fd >= 0 ? fd : listen_on(AF_INET, NULL, port);
 }
 
 int bgp_socket_prepare_accepted(int fd, const struct bgp_peer_conf *conf)

@@ -19,8 +19,11 @@ int bgp_sockaddr_parse(const char *text, struct sockaddr_storage *ss);
 
 /* Non-blocking socket with MD5/GTSM applied, bound if conf->local is set, connect started. */
 int bgp_socket_connect(const struct bgp_peer_conf *conf);
-/* Dual-stack (IPv6 with v4-mapped) listening socket, IPv4 only when IPv6 is unavailable. */
-int bgp_socket_listen(uint16_t port);
+/*
+ * Listening socket on addr (its port is ignored) or, when addr is NULL or has family 0, on every
+ * address: dual-stack IPv6 with v4-mapped, IPv4 only when IPv6 is unavailable.
+ */
+int bgp_socket_listen(const struct sockaddr_storage *addr, uint16_t port);
 /* key "" removes the key. Returns 0 or -errno. */
 int bgp_socket_set_md5(int fd, const struct sockaddr_storage *peer, const char *key);
 /* GTSM on both directions (TTL 255 out, minimum 254 in). */

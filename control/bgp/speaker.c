@@ -1140,7 +1140,7 @@ struct bgp_speaker *bgp_new(struct evloop *loop, const struct bgp_speaker_conf *
 		return NULL;
 	}
 	if (s->conf.listen_port) {
-		s->listen_fd = bgp_socket_listen(s->conf.listen_port);
+		s->listen_fd = bgp_socket_listen(&s->conf.listen_addr, s->conf.listen_port);
 		if (s->listen_fd < 0 ||
 		    evloop_add_fd(loop, s->listen_fd, EPOLLIN, on_listen_readable, s)) {
 			speaker_log(s, BGP_LOG_ERR, "cannot listen on port %u: %s",

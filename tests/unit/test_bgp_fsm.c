@@ -61,6 +61,9 @@ static int setup_with(void **state, uint16_t listen_port)
 				      .connect_retry_max_ms = 400,
 				      .listen_port = listen_port,
 				      .log = quiet_log};
+	struct sockaddr_in *la = (struct sockaddr_in *)&sc.listen_addr;
+	la->sin_family = AF_INET; /* loopback only */
+	la->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	f.speaker = bgp_new(f.loop, &sc);
 	assert_non_null(f.speaker);
 	struct bgp_peer_conf pc = {.peer_as = 65001, .ipv4_unicast = true};
