@@ -3,6 +3,7 @@
  * dpdk_bench.c - edgelb-dp's benchmark tool, two modes:
  *
  *   dpdk_bench gen [EAL options] -- --vip A.B.C.D --vport N --dst-mac MAC --seconds S [--flows F]
+ *                                    [--phase NAME]
  *       the load generator: on port 0 (a net_memif client facing edgelb-dp or testpmd), sends
  *       TCP packets to the VIP as fast as the port takes them and counts what comes back, for
  *       four phases: established flows (F flows cycled, ACKs: connection-table hits) and new
@@ -11,12 +12,18 @@
  *       Packets are rewritten in a few bytes in place between bursts: memif copies on transmit,
  *       so the same mbufs (reference count held) go out again and again.
  *
- *   dpdk_bench single [EAL options] -- [--packets N]
+ *   dpdk_bench reflect [EAL options]
+ *       a MAC-swap device under test on port 0 that counts, like edgelb-dp --record-cycles, the
+ *       TSC cycles of polls that received packets: the per-packet baseline for the memif runs
+ *       (testpmd reports no per-packet cycles over memif)
+ *
+ *   dpdk_bench single [EAL options]
  *       one core, no second process: edgelb-dp's worker loop (rx burst -> lb_process -> tx burst
  *       over net_ring ports) fed from pre-built mbufs, against a trivial MAC-swap loop over the
  *       same mbufs and ports. Prints BENCH lines in cycles per packet (TSC).
  */
 #include <errno.h>
+#include <signal.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -61,6 +68,7 @@ struct gen_options {
 	uint8_t dst_mac[6];
 	double seconds;
 	uint32_t flows;
+	const char *phase; /* run only this phase (NULL: all) */
 };
 
 /* ---- frames ---- */
@@ -189,9 +197,13 @@ static int parse_mac(const char *s, uint8_t mac[6])
 static int parse_gen(int argc, char **argv, struct gen_options *o)
 {
 	static const struct option opts[] = {
-	    {"vip", required_argument, NULL, 'v'},     {"vport", required_argument, NULL, 'p'},
-	    {"dst-mac", required_argument, NULL, 'm'}, {"seconds", required_argument, NULL, 's'},
-	    {"flows", required_argument, NULL, 'f'},   {NULL, 0, NULL, 0},
+	    {"vip", required_argument, NULL, 'v'},
+	    {"vport", required_argument, NULL, 'p'},
+	    {"dst-mac", required_argument, NULL, 'm'},
+	    {"seconds", required_argument, NULL, 's'},
+	    {"flows", required_argument, NULL, 'f'},
+	    {"phase", required_argument, NULL, 'P'},
+	    {NULL, 0, NULL, 0},
 	};
 	struct in_addr a;
 	int ch;
@@ -220,6 +232,9 @@ static int parse_gen(int argc, char **argv, struct gen_options *o)
 		case 'f':
 			o->flows = (uint32_t)atoi(optarg);
 			break;
+		case 'P':
+			o->phase = optarg;
+			break;
 		default:
 			return -1;
 		}
@@ -236,7 +251,7 @@ static int gen_main(int argc, char **argv)
 
 	if (parse_gen(argc, argv, &o)) {
 		fprintf(stderr, "dpdk_bench gen: --vip A.B.C.D --dst-mac MAC [--vport N] "
-				"[--seconds S] [--flows F]\n");
+				"[--seconds S] [--flows F] [--phase NAME]\n");
 		return 2;
 	}
 	pool = rte_pktmbuf_pool_create("gen_pool", 16383, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
@@ -249,6 +264,8 @@ static int gen_main(int argc, char **argv)
 		const struct phase *ph = &phases[p];
 		uint64_t sent, got;
 
+		if (o.phase && strcmp(o.phase, ph->name))
+			continue;
 		for (int i = 0; i < BURST; i++) {
 			tmpl[i] = rte_pktmbuf_alloc(pool);
 			if (!tmpl[i] || !rte_pktmbuf_append(tmpl[i], ph->frame_len))
@@ -473,13 +490,66 @@ static int single_main(void)
 	return 0;
 }
 
+/* ---- reflect: the MAC-swap device under test with edgelb-dp's cycle accounting ---- */
+
+static volatile int reflect_stop;
+
+static void on_stop(int sig)
+{
+	(void)sig;
+	reflect_stop = 1;
+}
+
+/*
+ * Port 0 (a net_memif server): rx burst -> swap MACs -> tx burst, until SIGTERM; then prints the
+ * TSC cycles spent in polls that received packets per packet, as edgelb-dp --record-cycles does.
+ */
+static void print_reflect(uint64_t pkts, uint64_t busy)
+{
+	printf("REFLECT packets=%llu cycles_per_packet=%.1f\n", (unsigned long long)pkts,
+	       pkts ? (double)busy / (double)pkts : 0.0);
+	fflush(stdout);
+}
+
+static int reflect_main(void)
+{
+	struct rte_mempool *pool = rte_pktmbuf_pool_create(
+	    "reflect_pool", 16383, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
+	uint64_t busy = 0, pkts = 0, next_report = 0;
+
+	if (!pool || rte_eth_dev_count_avail() < 1 || dp_port_start(0, 1, pool)) {
+		fprintf(stderr, "dpdk_bench reflect: port 0 not up\n");
+		return 1;
+	}
+	signal(SIGTERM, on_stop);
+	signal(SIGINT, on_stop);
+	while (!reflect_stop) {
+		uint64_t t0 = rte_rdtsc();
+		uint16_t n = macswap_poll(0);
+
+		if (n) {
+			busy += rte_rdtsc() - t0;
+			pkts += n;
+		}
+		/* a running total: memif may crash its process when the peer leaves (DPDK 22.11) */
+		if (t0 > next_report) {
+			print_reflect(pkts, busy);
+			next_report = t0 + rte_get_tsc_hz() / 4;
+		}
+	}
+	print_reflect(pkts, busy);
+	dp_port_stop(0);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *mode = argc > 1 ? argv[1] : "";
 	int n, rc;
 
-	if (strcmp(mode, "gen") && strcmp(mode, "single")) {
-		fprintf(stderr, "usage: dpdk_bench gen|single [EAL options] -- [options]\n");
+	if (strcmp(mode, "gen") && strcmp(mode, "single") && strcmp(mode, "reflect")) {
+		fprintf(stderr,
+			"usage: dpdk_bench gen|single|reflect [EAL options] -- [options]\n");
 		return 2;
 	}
 	argv[1] = argv[0];
@@ -489,7 +559,12 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	argv[n + 1] = argv[0];
-	rc = !strcmp(mode, "gen") ? gen_main(argc - 1 - n, argv + 1 + n) : single_main();
+	if (!strcmp(mode, "gen"))
+		rc = gen_main(argc - 1 - n, argv + 1 + n);
+	else if (!strcmp(mode, "reflect"))
+		rc = reflect_main();
+	else
+		rc = single_main();
 	rte_eal_cleanup();
 	return rc;
 }

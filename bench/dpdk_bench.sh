@@ -2,11 +2,15 @@
 # dpdk_bench.sh - edgelb-dp's benchmarks (make bench-dpdk; root):
 #   1. single core: edgelb-dp's worker loop over pre-built mbufs vs a MAC-swap loop, in cycles
 #      per packet (bench/dpdk_bench.c single)
-#   2. edgelb-dp vs dpdk-testpmd (macswap) as the device under test, each on one worker lcore
-#      behind a net_memif port, fed by bench/dpdk_bench.c gen on the other core: established and
-#      new flows, 64- and 512-byte frames. Runs alternate A/B/A/B ($PAIRS pairs); the figures are
-#      medians, the ratio the median of the per-pair ratios.
-# Prints BENCH lines (value = edgelb-dp, baseline = testpmd in the same run) and a summary table.
+#   2. edgelb-dp, dpdk-testpmd (macswap) and a MAC-swap reflector (dpdk_bench reflect) as the
+#      device under test, each on one worker lcore behind a net_memif port, fed by
+#      dpdk_bench gen on the other core: established and new flows, 64- and 512-byte frames.
+#      Each phase runs the three devices in turn, $PAIRS rounds (A/B/A/B); figures are medians,
+#      ratios the medians of the per-round ratios (bench/dpdk_summary.py):
+#        wall-clock Mpps, edgelb-dp vs testpmd (the brief's limit; on a shared 2-vCPU VM this
+#        mostly measures the scheduler: both processes poll, other work preempts them)
+#        device cycles per packet, edgelb-dp (--record-cycles) vs the reflector (same counting;
+#        testpmd reports none over memif): the cost of edgelb's work per packet
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -35,30 +39,41 @@ cleanup() {
 }
 trap cleanup EXIT
 
-EAL_COMMON=(-m 512 --no-pci --no-telemetry --huge-unlink --log-level '*:error')
+EAL_COMMON=(-m 256 --no-pci --no-telemetry --huge-unlink --log-level '*:error')
 MEMIF="socket=$SOCK,socket-abstract=no"
 
 # VIP 10.99.1.1:80 over 16 backends; nothing leaves the memif pair
 "$TOOL" write "$TABLES" 02:00:00:00:00:01 10.99.1.1 80 10.99.0.2 02:00:00:00:00:fe 16
 
 stop_dut() {
-	kill -TERM "$DUT_PID" 2>/dev/null || true
+	if [ -n "$FEED_PID" ]; then
+		# testpmd leaves on end of input, printing its statistics
+		kill "$FEED_PID" 2>/dev/null || true
+		wait "$FEED_PID" 2>/dev/null || true
+		FEED_PID=
+	else
+		kill -TERM "$DUT_PID" 2>/dev/null || true
+	fi
 	for _ in $(seq 50); do kill -0 "$DUT_PID" 2>/dev/null || break; sleep 0.1; done
 	kill -9 "$DUT_PID" 2>/dev/null || true
 	wait "$DUT_PID" 2>/dev/null || true
 	DUT_PID=
-	if [ -n "$FEED_PID" ]; then kill "$FEED_PID" 2>/dev/null || true; wait "$FEED_PID" 2>/dev/null || true; FEED_PID=; fi
 	rm -f "$SOCK"
 }
 
-start_dut() { # $1: edgelb-dp | testpmd
+start_dut() { # $1: edgelb-dp | testpmd | reflect
 	rm -f "$SOCK"
-	if [ "$1" = edgelb-dp ]; then
+	case $1 in
+	edgelb-dp)
+		# fresh tables per run: its per-lcore counters then describe this run only
+		"$TOOL" unlink "$TABLES"
+		"$TOOL" write "$TABLES" 02:00:00:00:00:01 10.99.1.1 80 10.99.0.2 02:00:00:00:00:fe 16
 		"$DP" -l 0,1 --main-lcore 0 "${EAL_COMMON[@]}" --file-prefix "$RUN-dut" \
 			--vdev "net_memif0,role=server,$MEMIF" -- --tables "$TABLES" --port 0 \
-			>"$WORK/dut.log" 2>&1 &
+			--record-cycles >"$WORK/dut.log" 2>&1 &
 		DUT_PID=$!
-	else
+		;;
+	testpmd)
 		# testpmd without -i waits for a line on stdin; a fifo held open keeps it running
 		rm -f "$WORK/feed"
 		mkfifo "$WORK/feed"
@@ -69,61 +84,56 @@ start_dut() { # $1: edgelb-dp | testpmd
 			--port-topology=loop --nb-cores=1 --auto-start --total-num-mbufs=16384 \
 			<"$WORK/feed" >"$WORK/dut.log" 2>&1 &
 		DUT_PID=$!
-	fi
-	for _ in $(seq 100); do [ -S "$SOCK" ] && return 0; sleep 0.1; done
+		;;
+	reflect)
+		"$BENCH" reflect -l 1 "${EAL_COMMON[@]}" --file-prefix "$RUN-dut" \
+			--vdev "net_memif0,role=server,$MEMIF" >"$WORK/dut.log" 2>&1 &
+		DUT_PID=$!
+		;;
+	esac
+	# the socket appears at bind(); give the device a moment to listen and start its port
+	for _ in $(seq 100); do [ -S "$SOCK" ] && { sleep 0.5; return 0; }; sleep 0.1; done
 	cat "$WORK/dut.log"
 	echo "FAIL: $1 did not open its memif socket"
 	exit 1
 }
 
-run_gen() { # $1: label; appends "label phase rx_pps tsc_hz" lines to $WORK/results
-	"$BENCH" gen -l 0 "${EAL_COMMON[@]}" --file-prefix "$RUN-gen" \
-		--vdev "net_memif0,role=client,$MEMIF" -- --vip 10.99.1.1 --vport 80 \
-		--dst-mac 02:00:00:00:00:01 --seconds "$SECONDS_PER_PHASE" >"$WORK/gen.out"
-	awk -v l="$1" '$1 == "RESULT" { split($3, a, "="); split($5, h, "=");
-		print l, $2, a[2], h[2] }' "$WORK/gen.out" >>"$WORK/results"
+# The device's own cycles per packet, from its exit report (testpmd gives none over memif).
+dut_cycles() { # $1: dut
+	case $1 in
+	edgelb-dp) # from the table file: its counters outlive the process
+		"$DP" --dump-stats --tables "$TABLES" |
+			awk '$3 ~ /^[0-9]+$/ && $4 > 0 { print $NF }' | tail -1 ;;
+	reflect) sed -n 's/.*cycles_per_packet=\([0-9.]*\).*/\1/p' "$WORK/dut.log" | tail -1 ;;
+	*) echo 0 ;;
+	esac
 }
 
 echo "single core (worker loop over pre-built mbufs vs MAC swap, one core):"
-"$BENCH" single -l 1 "${EAL_COMMON[@]}" --file-prefix "$RUN-single" | tee "$WORK/single.out"
+"$BENCH" single -l 1 "${EAL_COMMON[@]}" --file-prefix "$RUN-single"
 
+PHASES=(established_64 new_flow_64 established_512 new_flow_512)
 : >"$WORK/results"
 for pair in $(seq "$PAIRS"); do
-	for dut in edgelb-dp testpmd; do
-		start_dut $dut
-		run_gen "$pair:$dut"
-		stop_dut
+	for phase in "${PHASES[@]}"; do
+		for dut in edgelb-dp testpmd reflect; do
+			start_dut $dut
+			"$BENCH" gen -l 0 "${EAL_COMMON[@]}" --file-prefix "$RUN-gen" \
+				--vdev "net_memif0,role=client,$MEMIF" -- --vip 10.99.1.1 --vport 80 \
+				--dst-mac 02:00:00:00:00:01 --seconds "$SECONDS_PER_PHASE" \
+				--phase "$phase" >"$WORK/gen.out"
+			stop_dut
+			cycles=$(dut_cycles $dut)
+			awk -v p="$pair" -v d="$dut" -v c="${cycles:-0}" '$1 == "RESULT" {
+				split($3, a, "="); split($5, h, "="); print p, d, $2, a[2], h[2], c }' \
+				"$WORK/gen.out" >>"$WORK/results"
+		done
 	done
 	echo "pair $pair done"
 done
 
-# Medians per phase and DUT, median of per-pair ratios; Mpps per worker lcore (one worker each);
-# cycles per packet = TSC Hz / packet rate (the worker polls its core busy all the time).
-python3 - "$WORK/results" <<'EOF'
-import statistics, sys
-rows = [l.split() for l in open(sys.argv[1])]
-data = {}
-hz = 0
-for label, phase, pps, tsc in rows:
-    pair, dut = label.split(":")
-    data.setdefault(phase, {}).setdefault(dut, {})[pair] = float(pps)
-    hz = float(tsc)
-names = {"established_64": "dpdk_established", "new_flow_64": "dpdk_new_flow",
-         "established_512": "dpdk_established_512", "new_flow_512": "dpdk_new_flow_512"}
-print("%-18s %12s %12s %10s %10s %8s" % ("phase", "edgelb Mpps", "testpmd Mpps", "edgelb c/p",
-                                          "testpmd c/p", "ratio"))
-for phase, name in names.items():
-    d = data.get(phase, {})
-    e, t = d.get("edgelb-dp", {}), d.get("testpmd", {})
-    pairs = sorted(set(e) & set(t))
-    if not pairs:
-        continue
-    me = statistics.median(e[p] for p in pairs) / 1e6
-    mt = statistics.median(t[p] for p in pairs) / 1e6
-    ratio = statistics.median(e[p] / t[p] for p in pairs if t[p] > 0)
-    print("%-18s %12.3f %12.3f %10.0f %10.0f %8.3f" % (phase, me, mt, hz / (me * 1e6),
-                                                     hz / (mt * 1e6), ratio))
-    print("BENCH %s value=%.3f unit=mpps baseline=%.3f ratio=%.3f" % (name, me, mt, ratio))
-    print("BENCH %s_cycles value=%.0f unit=cycles baseline=%.0f ratio=%.3f" % (
-        name, hz / (me * 1e6), hz / (mt * 1e6), (hz / (me * 1e6)) / (hz / (mt * 1e6))))
-EOF
+# Per phase: medians over the pairs. Wall-clock Mpps of the whole chain (generator + device),
+# edgelb-dp against testpmd macswap, ratio = median of the per-pair ratios. Cycles per packet of
+# the device itself (TSC cycles of polls that received packets / packets): edgelb-dp against the
+# MAC-swap reflector with the same accounting; Mpps per worker lcore = TSC Hz / those cycles.
+python3 bench/dpdk_summary.py "$WORK/results"

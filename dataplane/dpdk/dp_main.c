@@ -5,7 +5,7 @@
  *
  *   edgelb-dp [EAL options] -- [--tables PATH] [--port N]... [--exception NIC:PORT]...
  *             [--conn-entries N] [--idle-backoff POLLS[:SLEEP_US]] [--stats SECONDS]
- *             [--wait-tables SECONDS]
+ *             [--wait-tables SECONDS] [--record-cycles]
  *   edgelb-dp --dump-stats [--tables PATH]      per-lcore counters from the table file, no EAL
  *
  * Workers are the EAL worker lcores (-l 0,1: lcore 1 forwards, lcore 0 reports); with a single
@@ -62,7 +62,7 @@ static void usage(void)
 		"usage: edgelb-dp [EAL options] -- [--tables PATH] [--port N]... "
 		"[--exception NIC:PORT]...\n"
 		"         [--conn-entries N] [--idle-backoff POLLS[:SLEEP_US]] [--stats SECONDS] "
-		"[--wait-tables SECONDS]\n"
+		"[--wait-tables SECONDS] [--record-cycles]\n"
 		"       edgelb-dp --dump-stats [--tables PATH]\n");
 }
 
@@ -116,6 +116,7 @@ static int parse_options(int argc, char **argv, struct dp_options *o)
 	    {"idle-backoff", required_argument, NULL, 'i'},
 	    {"stats", required_argument, NULL, 's'},
 	    {"wait-tables", required_argument, NULL, 'w'},
+	    {"record-cycles", no_argument, NULL, 'r'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -169,6 +170,9 @@ static int parse_options(int argc, char **argv, struct dp_options *o)
 				goto bad;
 			o->wait_tables_sec = (unsigned)v;
 			break;
+		case 'r':
+			o->proto.record_cycles = 1;
+			break;
 		default:
 			goto bad;
 		}
@@ -189,22 +193,24 @@ bad:
 
 static void print_lcore_stats(const struct lb_shm_map *m, FILE *out)
 {
-	fprintf(out, "%-6s %-7s %-8s %12s %12s %12s %12s %12s %12s %10s %8s\n", "lcore", "state",
-		"pid", "rx", "tx", "tx_dropped", "to_kernel", "from_kernel", "conn_miss",
-		"evictions", "rx/poll");
+	fprintf(out, "%-6s %-7s %-8s %12s %12s %12s %12s %12s %12s %10s %8s %8s\n", "lcore",
+		"state", "pid", "rx", "tx", "tx_dropped", "to_kernel", "from_kernel", "conn_miss",
+		"evictions", "rx/poll", "cyc/pkt");
 	for (uint32_t i = 0; i < LB_SHM_MAX_LCORES; i++) {
 		const struct lb_shm_lcore *lc = &m->lcores[i];
+		double per_poll = lc->bursts ? (double)lc->rx / (double)lc->bursts : 0.0;
+		double cycles = lc->rx ? (double)lc->busy_cycles / (double)lc->rx : 0.0;
 
 		if (!lc->pid && !lc->rx)
 			continue;
 		fprintf(
-		    out, "%-6u %-7s %-8u %12llu %12llu %12llu %12llu %12llu %12llu %10llu %8.2f\n",
+		    out,
+		    "%-6u %-7s %-8u %12llu %12llu %12llu %12llu %12llu %12llu %10llu %8.2f %8.1f\n",
 		    i, lc->state == LB_SHM_LCORE_ONLINE ? "online" : "offline", lc->pid,
 		    (unsigned long long)lc->rx, (unsigned long long)lc->tx,
 		    (unsigned long long)lc->tx_dropped, (unsigned long long)lc->exception_tx,
 		    (unsigned long long)lc->exception_rx, (unsigned long long)lc->gstats.conn_miss,
-		    (unsigned long long)lc->conn_evictions,
-		    lc->bursts ? (double)lc->rx / (double)lc->bursts : 0.0);
+		    (unsigned long long)lc->conn_evictions, per_poll, cycles);
 	}
 	fflush(out);
 }

@@ -297,6 +297,7 @@ static void apply_conn_clear(struct dp_worker *w)
 
 unsigned dp_worker_poll(struct dp_worker *w)
 {
+	uint64_t start = w->cfg.record_cycles ? rte_rdtsc() : 0;
 	unsigned rx = 0;
 
 	apply_conn_clear(w);
@@ -309,6 +310,8 @@ unsigned dp_worker_poll(struct dp_worker *w)
 	if (rx) {
 		w->slot->rx += rx;
 		w->slot->conn_evictions = w->ct.evictions;
+		if (w->cfg.record_cycles)
+			w->slot->busy_cycles += rte_rdtsc() - start;
 	}
 	w->slot->bursts++;
 	lb_shm_lcore_quiescent(w->shm, w->slot);

@@ -37,6 +37,7 @@ struct dp_worker_cfg {
 	uint32_t conn_entries;   /* connection table size */
 	uint32_t idle_threshold; /* empty polls before backing off; 0: busy-poll always */
 	uint32_t idle_sleep_us;  /* back-off sleep once idle (0: rte_pause only) */
+	uint8_t record_cycles;   /* count TSC cycles of polls that received packets */
 };
 
 /* Per-destination tx buffer. */
