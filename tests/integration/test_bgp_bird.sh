@@ -42,8 +42,10 @@ wait_for 20 "IPv6 link-local-only session Established" bird_established ll
 # ---- announcements and their attributes
 drv announce $V4 prepend 2 med 50 community 65001:100 community 65535:666 large 4200000001:1:2
 drv announce $V6 med 70 community 65001:200 large 4200000001:3:4
-wait_for 10 "IPv4 /32 in BIRD" bird_route_has $V4 "BGP.as_path"
-wait_for 10 "IPv6 /128 in BIRD" bird_route_has $V6 "BGP.as_path"
+wait_for 10 "IPv4 /32 in BIRD" bird_route_has "$V4 protocol v4" "BGP.as_path"
+wait_for 10 "IPv6 /128 in BIRD" bird_route_has "$V6 protocol v6" "BGP.as_path"
+wait_for 10 "IPv6 /128 in BIRD over the link-local session" bird_route_has "$V6 protocol ll" "BGP.as_path"
+wait_for 10 "IPv4 /32 over the MD5/GTSM session" bird_route_has "$V4 protocol md5gtsm" "BGP.as_path"
 birdc_q show route all $V4 protocol v4 >"$BGP_TMP/r4"
 birdc_q show route all $V6 protocol v6 >"$BGP_TMP/r6"
 birdc_q show route all $V6 protocol ll >"$BGP_TMP/r6ll"
