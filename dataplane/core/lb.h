@@ -33,11 +33,15 @@
 #include "encap.h"
 #include "pkt.h"
 
-/* The backend a flow goes to, and whether it is a new flow for the counters. */
+/*
+ * The backend a flow goes to, whether it is a new flow for the counters, and the flow's hash (the
+ * outer header's source entropy): from the connection entry on a hit, computed otherwise.
+ */
 struct lb_choice {
 	__u32 backend_id;
 	const struct lb_backend *be;
 	int new_flow;
+	__u32 hash;
 };
 
 LB_INLINE int lb_is_vip_addr(void *ctx, const struct lb_flow *f)
@@ -112,6 +116,13 @@ LB_INLINE const struct lb_backend *lb_conn_valid(void *ctx, const struct lb_node
 	return be;
 }
 
+/* The hash that places a flow on its VIP's ring. */
+LB_INLINE __u32 lb_vip_flow_hash(const struct lb_vip_meta *vip, const struct lb_flow *f,
+				 __u32 seed)
+{
+	return (vip->flags & LB_VIP_F_SRC_HASH) ? lb_src_hash(f, seed) : lb_flow_hash(f, seed);
+}
+
 /* Ring decision: only backends that are up take new flows. */
 LB_INLINE int lb_ring_choose(void *ctx, const struct lb_vip_meta *vip, __u32 hash,
 			     struct lb_choice *ch)
@@ -131,12 +142,12 @@ LB_INLINE int lb_ring_choose(void *ctx, const struct lb_vip_meta *vip, __u32 has
 
 /*
  * Pick the backend for a flow: the connection table first (unless this is a SYN, which always
- * takes a fresh decision, or a fragment, which never has an entry), then the ring.
+ * takes a fresh decision, or a fragment, which never has an entry), then the ring. A connection
+ * hit takes the flow's hash from the entry, so an established flow's packet never hashes.
  */
 LB_INLINE int lb_choose_backend(void *ctx, struct lb_global_stats *gs,
 				const struct lb_node_cfg *node, const struct lb_vip_meta *vip,
-				const struct lb_parsed *pp, __u32 hash, int may_insert,
-				struct lb_choice *ch)
+				const struct lb_parsed *pp, int may_insert, struct lb_choice *ch)
 {
 	int use_conn = !pp->fragment && !(vip->flags & LB_VIP_F_NO_CONNTRK);
 	int syn = pp->flow.proto == LB_IPPROTO_TCP &&
@@ -151,6 +162,7 @@ LB_INLINE int lb_choose_backend(void *ctx, struct lb_global_stats *gs,
 			if (ch->be) {
 				gs->conn_hit++;
 				ch->backend_id = conn->backend_id;
+				ch->hash = conn->hash;
 				return 0;
 			}
 			gs->conn_stale++;
@@ -158,7 +170,8 @@ LB_INLINE int lb_choose_backend(void *ctx, struct lb_global_stats *gs,
 			gs->conn_miss++;
 		}
 	}
-	if (lb_ring_choose(ctx, vip, hash, ch))
+	ch->hash = lb_vip_flow_hash(vip, &pp->flow, node->hash_seed);
+	if (lb_ring_choose(ctx, vip, ch->hash, ch))
 		return -1;
 	if (use_conn && may_insert) {
 		struct lb_conn fresh = {};
@@ -168,7 +181,7 @@ LB_INLINE int lb_choose_backend(void *ctx, struct lb_global_stats *gs,
 		fresh.last_seen = (node->tcp_idle_sec || pp->flow.proto == LB_IPPROTO_UDP)
 				      ? lb_hook_now_tick(ctx)
 				      : 0;
-		fresh.vip_gen = vip->generation;
+		fresh.hash = ch->hash;
 		if (lb_hook_conn_put(ctx, &pp->flow, &fresh))
 			gs->conn_insert_failed++;
 		ch->new_flow = 1;
@@ -180,7 +193,7 @@ LB_INLINE int lb_choose_backend(void *ctx, struct lb_global_stats *gs,
 LB_INLINE enum lb_verdict lb_forward(void *ctx, struct lb_pkt *pkt, struct lb_global_stats *gs,
 				     const struct lb_node_cfg *node, const struct lb_vip_meta *vip,
 				     const struct lb_parsed *pp, const struct lb_choice *ch,
-				     __u32 hash, struct lb_result *res)
+				     struct lb_result *res)
 {
 	const struct lb_backend *be = ch->be;
 
@@ -200,9 +213,9 @@ LB_INLINE enum lb_verdict lb_forward(void *ctx, struct lb_pkt *pkt, struct lb_gl
 		}
 		res->pushed = len;
 		if (be->family == LB_AF_INET)
-			rc = lb_write_outer_ipv4(pkt->data, pkt->end, pp, be, node, hash);
+			rc = lb_write_outer_ipv4(pkt->data, pkt->end, pp, be, node, ch->hash);
 		else
-			rc = lb_write_outer_ipv6(pkt->data, pkt->end, pp, be, node, hash);
+			rc = lb_write_outer_ipv6(pkt->data, pkt->end, pp, be, node, ch->hash);
 		if (rc) {
 			gs->drops[LB_DROP_ENCAP_FAILED]++;
 			return LB_DROP;
@@ -250,7 +263,6 @@ LB_INLINE enum lb_verdict lb_icmp_too_big(void *ctx, struct lb_pkt *pkt, struct 
 	const struct lb_vip_meta *vip;
 	struct lb_choice ch;
 	__u16 *ports;
-	__u32 hash;
 
 	if (pp->flow.family == LB_AF_INET) {
 		struct lb_iphdr *iph = inner;
@@ -289,16 +301,14 @@ LB_INLINE enum lb_verdict lb_icmp_too_big(void *ctx, struct lb_pkt *pkt, struct 
 	vip = lb_find_vip(ctx, &quoted.flow, 0);
 	if (!vip)
 		goto bad;
-	hash = (vip->flags & LB_VIP_F_SRC_HASH) ? lb_src_hash(&quoted.flow, node->hash_seed)
-						: lb_flow_hash(&quoted.flow, node->hash_seed);
-	if (lb_choose_backend(ctx, gs, node, vip, &quoted, hash, 0, &ch)) {
+	if (lb_choose_backend(ctx, gs, node, vip, &quoted, 0, &ch)) {
 		gs->drops[LB_DROP_NO_BACKEND]++;
 		return LB_DROP;
 	}
 	gs->icmp_too_big_fwd++;
 	lb_count(ctx, vip, &ch, (__u64)(end - data));
 	/* the outer header describes the ICMP packet itself (pp), entropy from the quoted flow */
-	return lb_forward(ctx, pkt, gs, node, vip, pp, &ch, hash, res);
+	return lb_forward(ctx, pkt, gs, node, vip, pp, &ch, res);
 bad:
 	gs->drops[LB_DROP_BAD_ICMP]++;
 	return LB_DROP;
@@ -337,7 +347,6 @@ LB_INLINE void lb_process(void *ctx, struct lb_pkt *pkt, struct lb_result *res)
 	struct lb_choice ch;
 	__u16 ethertype;
 	__u64 bytes;
-	__u32 hash;
 	int rc;
 
 	res->verdict = LB_PASS;
@@ -393,9 +402,7 @@ LB_INLINE void lb_process(void *ctx, struct lb_pkt *pkt, struct lb_result *res)
 		pp.flow.sport = 0;
 		pp.flow.dport = 0;
 	}
-	hash = (vip->flags & LB_VIP_F_SRC_HASH) ? lb_src_hash(&pp.flow, node->hash_seed)
-						: lb_flow_hash(&pp.flow, node->hash_seed);
-	if (lb_choose_backend(ctx, gs, node, vip, &pp, hash, 1, &ch)) {
+	if (lb_choose_backend(ctx, gs, node, vip, &pp, 1, &ch)) {
 		struct lb_vip_stats *vs = lb_hook_vstats(ctx, vip->vip_id);
 
 		if (vs)
@@ -405,7 +412,7 @@ LB_INLINE void lb_process(void *ctx, struct lb_pkt *pkt, struct lb_result *res)
 		return;
 	}
 	lb_count(ctx, vip, &ch, bytes);
-	res->verdict = lb_forward(ctx, pkt, gs, node, vip, &pp, &ch, hash, res);
+	res->verdict = lb_forward(ctx, pkt, gs, node, vip, &pp, &ch, res);
 	return;
 
 not_vip:

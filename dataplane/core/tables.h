@@ -111,7 +111,7 @@ struct lb_conn {
 	__u32 backend_id;
 	__u32 backend_gen; /* lb_backend.generation when the entry was made */
 	__u32 last_seen;   /* seconds (coarse clock); refreshed at most once a second */
-	__u32 vip_gen;     /* unused by lookups; for diagnostics */
+	__u32 hash;        /* the flow's hash (outer source entropy), so a hit need not rehash */
 };
 
 /* Counters. All per CPU (per lcore); readers sum them. */

@@ -277,6 +277,30 @@ static void test_case(void **state)
 }
 
 /*
+ * After all cases: every connection entry the userspace runner made holds its flow's hash (the
+ * 5-tuple's, or the source's for a source-hash VIP), which a hit uses as the outer source
+ * entropy instead of hashing again. (The fixtures' outputs check that hits use it rightly.)
+ */
+static void test_conn_entries_keep_flow_hash(void **state)
+{
+	struct lb_conn_table *ct = &env.user->ct;
+	unsigned entries = 0;
+
+	for (uint32_t b = 0; b <= ct->nbuckets_mask; b++) {
+		for (int w = 0; w < LB_CT_WAYS; w++) {
+			const struct lb_ct_entry *e = &ct->buckets[b].e[w];
+
+			if (!e->used)
+				continue;
+			entries++;
+			if (e->val.hash != lb_flow_hash(&e->key, FX_SEED))
+				assert_int_equal(e->val.hash, lb_src_hash(&e->key, FX_SEED));
+		}
+	}
+	assert_true(entries > 0);
+}
+
+/*
  * The XDP runner's connection cache is per CPU (entries reach the shared table after a tick):
  * run every case on one CPU, as RSS keeps a flow on one CPU in production.
  */
@@ -292,7 +316,7 @@ static void pin_to_current_cpu(void)
 
 int main(void)
 {
-	struct CMUnitTest *tests = calloc(NCASES, sizeof(*tests));
+	struct CMUnitTest *tests = calloc(NCASES + 1, sizeof(*tests));
 
 	pin_to_current_cpu();
 
@@ -301,8 +325,10 @@ int main(void)
 		tests[i].test_func = test_case;
 		tests[i].initial_state = (void *)&fx_cases[i];
 	}
-	int failed =
-	    _cmocka_run_group_tests("xdp_fixtures", tests, NCASES, group_setup, group_teardown);
+	tests[NCASES].name = "conn_entries_keep_flow_hash";
+	tests[NCASES].test_func = test_conn_entries_keep_flow_hash;
+	int failed = _cmocka_run_group_tests("xdp_fixtures", tests, NCASES + 1, group_setup,
+					     group_teardown);
 	free(tests);
 	return failed;
 }
