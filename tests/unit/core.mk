@@ -5,3 +5,10 @@ $(BUILD)/tests/unit/test_core: tests/unit/test_core.c control/lbtables.c $(wildc
 	$(CC) $(CFLAGS) $(SAN) -Wno-missing-field-initializers -o $@ tests/unit/test_core.c \
 		control/lbtables.c -lcmocka
 UNIT_TESTS += $(BUILD)/tests/unit/test_core
+
+$(BUILD)/tests/unit/test_conn_aging: tests/unit/test_conn_aging.c dataplane/user/user_tables.c \
+		control/lbtables.c $(wildcard dataplane/core/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(SAN) -Wno-missing-field-initializers -o $@ tests/unit/test_conn_aging.c \
+		dataplane/user/user_tables.c control/lbtables.c -lcmocka
+UNIT_TESTS += $(BUILD)/tests/unit/test_conn_aging
