@@ -36,6 +36,26 @@ struct {
 	__type(value, struct lb_vip_meta);
 } vips SEC(".maps");
 
+/* The seqlocked direct-mapped VIP slots in front of `vips` (see lb_maps.h); written via mmap. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, LB_VIP_SLOTS);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__type(key, __u32);
+	__type(value, struct lb_vip_slot);
+} vip_slots SEC(".maps");
+
+/*
+ * Where a packet keeps the VIP meta it read from a slot: the slot itself may be rewritten while
+ * the packet is still deciding, the copy, checked by the seqlock, cannot.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct lb_vip_meta);
+} vip_meta_copy SEC(".maps");
+
 /*
  * Maglev rings, double-buffered per VIP: each VIP's inner array holds two rings of the node's
  * ring size back to back, and ring_active[vip] says which one is live (1 or 2; 0: none). The
@@ -168,9 +188,39 @@ LB_INLINE int lb_hook_vip_addr_filter(void *ctx, const struct lb_flow *f)
 	return filter && lb_vip_filter_test(filter, &f->dst, f->family);
 }
 
+#define LB_READ_ONCE(x) (*(const volatile typeof(x) *)&(x))
+#define lb_compiler_barrier() asm volatile("" ::: "memory")
+
+/* The key's slot, if it holds the key and was not being rewritten: its meta copied out, else 0. */
+LB_INLINE const struct lb_vip_meta *vip_slot_lookup(const struct lb_vip_key *key)
+{
+	__u32 idx = lb_vip_slot_index(key), seq;
+	struct lb_vip_slot *slot = bpf_map_lookup_elem(&vip_slots, &idx);
+	struct lb_vip_meta *copy;
+
+	if (!slot)
+		return 0;
+	seq = LB_READ_ONCE(slot->seq);
+	if (seq & 1)
+		return 0;
+	lb_compiler_barrier();
+	if (!lb_vip_key_eq(&slot->key, key))
+		return 0;
+	copy = bpf_map_lookup_elem(&vip_meta_copy, &zero);
+	if (!copy)
+		return 0;
+	*copy = slot->meta;
+	lb_compiler_barrier();
+	if (LB_READ_ONCE(slot->seq) != seq)
+		return 0;
+	return copy;
+}
+
 LB_INLINE const struct lb_vip_meta *lb_hook_vip(void *ctx, const struct lb_vip_key *key)
 {
-	return bpf_map_lookup_elem(&vips, key);
+	const struct lb_vip_meta *meta = vip_slot_lookup(key);
+
+	return meta ? meta : bpf_map_lookup_elem(&vips, key);
 }
 
 LB_INLINE __u32 lb_hook_ring(void *ctx, const struct lb_vip_meta *vip, __u32 slot)

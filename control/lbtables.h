@@ -68,6 +68,7 @@ struct lbt_bpf_fds {
 	int global_stats, vip_stats, backend_stats;
 	int conn_cache;	 /* optional (0: none): the per-CPU cache in front of conns */
 	int ring_active; /* which half of each VIP's double-buffered ring is live */
+	int vip_slots;	 /* optional (0: none): the seqlocked VIP slots in front of vips */
 };
 
 struct bpf_object;
@@ -85,7 +86,9 @@ int lbt_bpf_prepare_rings(struct bpf_map *rings, uint32_t ring_size);
 /*
  * ring_size must equal the size lbt_bpf_prepare_rings() was given. Use lbt_bpf_fds_from_obj():
  * ring_active is required. Ring changes never block on the kernel except when the same VIP's
- * ring changed less than a second before (then one RCU grace period).
+ * ring changed less than a second before (then one RCU grace period). With vip_slots, every VIP
+ * change is mirrored into the slots, and the slots are first made to agree with `vips` (a daemon
+ * killed between the two writes leaves them apart).
  */
 struct lbt *lbt_bpf_new(const struct lbt_bpf_fds *fds, uint32_t ring_size);
 void lbt_bpf_free(struct lbt *t);

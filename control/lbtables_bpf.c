@@ -3,10 +3,11 @@
  * lbtables_bpf.c - the table interface (lbtables.h) on the XDP runner's BPF maps. Rings are
  * replaced whole: a new mmap-able inner array is filled through mmap (no syscall per slot) and
  * swapped into the outer array-of-maps with a single update, so packets see the old ring or the new
- * one.
+ * one. VIP entries go to the `vips` hash map and are mirrored into the seqlocked vip_slots array
+ * (lb_maps.h) through mmap.
  */
 #include "control/lbtables.h"
-#include "dataplane/core/parse.h"
+#include "dataplane/core/lb_maps.h"
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -26,6 +27,9 @@ struct ring_state {
 
 /* ring_active: LB_MAX_VIPS u32 values in 8-byte cells, page-rounded */
 #define ACTIVE_MAP_BYTES (((size_t)LB_MAX_VIPS * 8 + 4095) & ~(size_t)4095)
+/* vip_slots: 40-byte values (a multiple of 8: no cell padding), page-rounded */
+#define VIP_SLOTS_BYTES (((size_t)LB_VIP_SLOTS * sizeof(struct lb_vip_slot) + 4095) & ~(size_t)4095)
+_Static_assert(sizeof(struct lb_vip_slot) % 8 == 0, "vip_slots values must fill their cells");
 
 struct lbt_bpf {
 	struct lbt base;
@@ -33,6 +37,7 @@ struct lbt_bpf {
 	uint32_t ring_size;
 	int ncpus;
 	volatile uint32_t *active; /* mmap of ring_active: 1 or 2 per VIP, 0 none */
+	struct lb_vip_slot *slots; /* mmap of vip_slots; NULL: the program has none */
 	struct ring_state ring[LB_MAX_VIPS];
 };
 
@@ -58,16 +63,99 @@ static int bpf_set_filter(struct lbt *t, const struct lb_vip_filter *filter)
 	return map_put(to_bpf(t)->fd.vip_filter, &zero, filter);
 }
 
-static int bpf_set_vip(struct lbt *t, const struct lb_vip_key *key, const struct lb_vip_meta *meta)
+/*
+ * Rewrite one slot under its seqlock (edgelbd is the only writer): seq odd, contents, seq even.
+ * The release fences keep the contents' stores after the first seq store and before the second.
+ */
+static void vip_slot_write(struct lb_vip_slot *slot, const struct lb_vip_key *key,
+			   const struct lb_vip_meta *meta)
 {
-	return map_put(to_bpf(t)->fd.vips, key, meta);
+	uint32_t seq = __atomic_load_n(&slot->seq, __ATOMIC_RELAXED) | 1;
+
+	__atomic_store_n(&slot->seq, seq, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	if (key) {
+		slot->key = *key;
+		slot->meta = *meta;
+	} else {
+		memset(&slot->key, 0, sizeof(slot->key));
+		memset(&slot->meta, 0, sizeof(slot->meta));
+	}
+	__atomic_store_n(&slot->seq, seq + 1, __ATOMIC_RELEASE);
 }
 
+/* Fill an empty slot with the first `vips` key that belongs there, if any. */
+static int vip_slot_refill(struct lbt_bpf *b, uint32_t idx)
+{
+	struct lb_vip_key key, next;
+	struct lb_vip_meta meta;
+	int rc = bpf_map_get_next_key(b->fd.vips, NULL, &next);
+
+	while (!rc) {
+		key = next;
+		if (lb_vip_slot_index(&key) == idx && !bpf_map_lookup_elem(b->fd.vips, &key, &meta)) {
+			vip_slot_write(&b->slots[idx], &key, &meta);
+			return 0;
+		}
+		rc = bpf_map_get_next_key(b->fd.vips, &key, &next);
+	}
+	return errno == ENOENT ? 0 : -errno;
+}
+
+/* Make every slot agree with `vips`: stale or orphaned slots emptied, empty ones refilled. */
+static int vip_slots_resync(struct lbt_bpf *b)
+{
+	for (uint32_t idx = 0; idx < LB_VIP_SLOTS; idx++) {
+		struct lb_vip_slot *slot = &b->slots[idx];
+		struct lb_vip_key key = slot->key;
+		struct lb_vip_meta meta;
+		int rc;
+
+		if (key.family) {
+			if (!bpf_map_lookup_elem(b->fd.vips, &key, &meta) &&
+			    lb_vip_slot_index(&key) == idx) {
+				if (memcmp(&meta, &slot->meta, sizeof(meta)))
+					vip_slot_write(slot, &key, &meta);
+				continue;
+			}
+			vip_slot_write(slot, NULL, NULL);
+		}
+		rc = vip_slot_refill(b, idx);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+/* `vips` first, then the slot: a packet that misses the slot finds the new entry in `vips`. */
+static int bpf_set_vip(struct lbt *t, const struct lb_vip_key *key, const struct lb_vip_meta *meta)
+{
+	struct lbt_bpf *b = to_bpf(t);
+	struct lb_vip_slot *slot;
+	int rc = map_put(b->fd.vips, key, meta);
+
+	if (rc || !b->slots)
+		return rc;
+	slot = &b->slots[lb_vip_slot_index(key)];
+	if (!slot->key.family || lb_vip_key_eq(&slot->key, key))
+		vip_slot_write(slot, key, meta);
+	return 0;
+}
+
+/* The slot first, then `vips`; then another key of that slot, if any, moves in. */
 static int bpf_del_vip(struct lbt *t, const struct lb_vip_key *key)
 {
-	if (bpf_map_delete_elem(to_bpf(t)->fd.vips, key) && errno != ENOENT)
+	struct lbt_bpf *b = to_bpf(t);
+	uint32_t idx = lb_vip_slot_index(key);
+	int emptied = 0;
+
+	if (b->slots && lb_vip_key_eq(&b->slots[idx].key, key)) {
+		vip_slot_write(&b->slots[idx], NULL, NULL);
+		emptied = 1;
+	}
+	if (bpf_map_delete_elem(b->fd.vips, key) && errno != ENOENT)
 		return -errno;
-	return 0;
+	return emptied ? vip_slot_refill(b, idx) : 0;
 }
 
 /* Array map values live in 8-byte cells: value i of a u32 array is at u32 index 2 * i. */
@@ -281,6 +369,7 @@ int lbt_bpf_fds_from_obj(struct bpf_object *obj, struct lbt_bpf_fds *fds)
 		.backend_stats = find_map_fd(obj, "backend_stats"),
 		.conn_cache = find_map_fd(obj, "conn_cache"),
 		.ring_active = find_map_fd(obj, "ring_active"),
+		.vip_slots = find_map_fd(obj, "vip_slots"),
 	};
 	if (fds->node_cfg < 0 || fds->vip_filter < 0 || fds->vips < 0 || fds->rings < 0 ||
 	    fds->backends < 0 || fds->conns < 0 || fds->global_stats < 0 || fds->vip_stats < 0 ||
@@ -288,6 +377,8 @@ int lbt_bpf_fds_from_obj(struct bpf_object *obj, struct lbt_bpf_fds *fds)
 		return -ENOENT;
 	if (fds->conn_cache < 0)
 		fds->conn_cache = 0;
+	if (fds->vip_slots < 0)
+		fds->vip_slots = 0;
 	return 0;
 }
 
@@ -322,7 +413,17 @@ struct lbt *lbt_bpf_new(const struct lbt_bpf_fds *fds, uint32_t ring_size)
 
 		b->active = mem == MAP_FAILED ? NULL : mem;
 	}
-	if (b->ncpus <= 0 || !b->active) {
+	if (fds->vip_slots > 0) {
+		void *mem = mmap(NULL, VIP_SLOTS_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED,
+				 fds->vip_slots, 0);
+
+		if (mem == MAP_FAILED) {
+			lbt_bpf_free(&b->base);
+			return NULL;
+		}
+		b->slots = mem;
+	}
+	if (b->ncpus <= 0 || !b->active || (b->slots && vip_slots_resync(b))) {
 		lbt_bpf_free(&b->base);
 		return NULL;
 	}
@@ -343,5 +444,7 @@ void lbt_bpf_free(struct lbt *t)
 	}
 	if (b->active)
 		munmap((void *)b->active, ACTIVE_MAP_BYTES);
+	if (b->slots)
+		munmap(b->slots, VIP_SLOTS_BYTES);
 	free(b);
 }

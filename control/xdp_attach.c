@@ -40,6 +40,7 @@ struct xdp_meta {
 static const char *const map_names[] = {
     "node_cfg",     "vip_filter", "vips",          "rings",      "backends",    "conns",
     "global_stats", "vip_stats",  "backend_stats", "conn_cache", "ring_active", "tick_state",
+    "vip_slots",
 };
 
 static int fail(char *err, size_t errlen, int rc, const char *fmt, ...)

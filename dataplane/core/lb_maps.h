@@ -2,8 +2,8 @@
 /*
  * lb_maps.h - sizes of the XDP runner's maps that userspace must agree on, and the core's
  * includes in the order the BPF runner needs them. Map names (the pinning contract, see
- * docs/ARCHITECTURE.md): node_cfg, vip_filter, vips, rings (+ inner ring), backends, conns,
- * global_stats, vip_stats, backend_stats, tx_ports.
+ * docs/ARCHITECTURE.md): node_cfg, vip_filter, vips, vip_slots, rings (+ inner ring), ring_active,
+ * backends, conns, conn_cache, tick_state, global_stats, vip_stats, backend_stats, tx_ports.
  */
 #ifndef EDGELB_CORE_LB_MAPS_H
 #define EDGELB_CORE_LB_MAPS_H
@@ -18,5 +18,47 @@
 /* VIP entries: each VIP, plus per VIP address an ICMP entry and possibly a fragment alias. */
 #define LB_VIP_MAP_ENTRIES (LB_MAX_VIPS * 4)
 #define LB_MAX_TX_PORTS    64
+
+/*
+ * vip_slots: a direct-mapped copy of the `vips` hash map in front of it, so that a VIP packet
+ * costs an array index and a 5-word key compare instead of a jhash and a bucket walk. `vips`
+ * stays the source of truth: a slot holds at most one of the keys that map to it (the others,
+ * rare, are found in `vips`), and the fast path falls back to `vips` on any slot miss.
+ *
+ * Each slot is a seqlock written only by the control side through mmap: seq is odd while the
+ * slot is being rewritten, and bumped again when done. The fast path reads seq, the key and the
+ * meta, then seq again; a changed or odd seq sends it to `vips`. So a packet sees the old entry
+ * or the new one, never a mix. (Loads are ordered on x86-64, the fast path's target, as the ring
+ * flip also assumes; the writer orders its stores with release fences.)
+ */
+#define LB_VIP_SLOTS 1024 /* a power of two, >= LB_VIP_MAP_ENTRIES: few collisions */
+
+struct lb_vip_slot {
+	__u32 seq;
+	struct lb_vip_key key; /* key.family == 0: empty */
+	struct lb_vip_meta meta;
+};
+
+/* Slot of a VIP key: Fibonacci hashing of the folded key words (both sides must agree). */
+LB_INLINE __u32 lb_vip_slot_index(const struct lb_vip_key *key)
+{
+	__u32 fold = key->addr.w[0] ^ key->addr.w[1] ^ key->addr.w[2] ^ key->addr.w[3];
+	__u32 rest = (__u32)key->port | ((__u32)key->proto << 16) | ((__u32)key->family << 24);
+
+	fold = fold * 0x9e3779b1u ^ rest * 0x85ebca6bu;
+	return (fold >> 16) & (LB_VIP_SLOTS - 1);
+}
+
+/* Bytewise key equality (keys have no padding), as five word compares. */
+LB_INLINE int lb_vip_key_eq(const struct lb_vip_key *a, const struct lb_vip_key *b)
+{
+	const __u32 *x = (const __u32 *)a, *y = (const __u32 *)b;
+	__u32 diff = 0;
+
+	LB_UNROLL
+	for (int i = 0; i < (int)(sizeof(*a) / 4); i++)
+		diff |= x[i] ^ y[i];
+	return !diff;
+}
 
 #endif

@@ -35,3 +35,9 @@ $(BUILD)/tests/xdp/test_ring_swap: tests/xdp/test_ring_swap.c $(BUILD)/bpf/lb.sk
 		-lcmocka -lpthread
 
 UNIT_TESTS += $(BUILD)/tests/xdp/test_ring_swap
+
+$(BUILD)/tests/xdp/test_vip_slots: tests/xdp/test_vip_slots.c $(BUILD)/bpf/lb.skel.h $(CORE_LIB_OBJS)
+	$(CC) $(CFLAGS) -Wno-missing-field-initializers -o $@ $< $(CORE_LIB_OBJS) $(BPF_LIBS) \
+		-lcmocka -lpthread
+
+UNIT_TESTS += $(BUILD)/tests/xdp/test_vip_slots
