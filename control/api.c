@@ -5,6 +5,8 @@
  */
 #include "control/api.h"
 
+#include "control/announce.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -97,12 +99,17 @@ static void render_status(struct edgelbd *d, bool json, struct textbuf *tb)
 		tb_printf(tb,
 			  "],\"vips\":%zu,\"backends\":{\"up\":%u,\"draining\":%u,\"down\":%u},"
 			  "\"reloads_ok\":%llu,\"reloads_failed\":%llu,\"ring_updates\":%llu,"
-			  "\"last_ring_update_us\":%.1f,\"bgp\":\"not configured\"}\n",
+			  "\"last_ring_update_us\":%.1f,\"bgp\":",
 			  d->n_vips, counts[LB_BACKEND_UP], counts[LB_BACKEND_DRAINING],
 			  counts[LB_BACKEND_DOWN], (unsigned long long)d->counters.reloads_ok,
 			  (unsigned long long)d->counters.reloads_failed,
 			  (unsigned long long)d->counters.ring_updates,
 			  d->counters.last_ring_update_ns / 1000.0);
+		if (d->bgp)
+			announce_summary(d->bgp, true, tb);
+		else
+			tb_printf(tb, "\"not configured\"");
+		tb_printf(tb, "}\n");
 		return;
 	}
 	tb_printf(tb, "node        %s\nconfig      %s\nuptime      %llus\n", d->cfg->node.name,
@@ -121,7 +128,12 @@ static void render_status(struct edgelbd *d, bool json, struct textbuf *tb)
 		  (unsigned long long)d->counters.reloads_failed,
 		  (unsigned long long)d->counters.ring_updates,
 		  d->counters.last_ring_update_ns / 1000.0);
-	tb_printf(tb, "bgp         not configured\n");
+	tb_printf(tb, "bgp         ");
+	if (d->bgp)
+		announce_summary(d->bgp, false, tb);
+	else
+		tb_printf(tb, "not configured");
+	tb_printf(tb, "\n");
 }
 
 static void render_vips(struct edgelbd *d, bool json, struct textbuf *tb)
@@ -262,8 +274,9 @@ static int render_backends(struct edgelbd *d, const char *vip, bool json, struct
 	X(pass_non_vip)                                                                            \
 	X(pass_other)                                                                              \
 	X(tx)                                                                                      \
-	X(redirect) X(conn_hit) X(conn_miss) X(conn_stale) X(conn_insert_failed)                   \
-	    X(icmp_echo_replied) X(icmp_too_big_fwd) X(fragments)
+	X(redirect)                                                                                \
+	X(conn_hit) X(conn_miss) X(conn_stale) X(conn_insert_failed) X(icmp_echo_replied)          \
+	    X(icmp_too_big_fwd) X(fragments)
 
 static void render_stats(struct edgelbd *d, bool json, struct textbuf *tb)
 {
@@ -335,6 +348,37 @@ static int run_admin(struct edgelbd *d, const struct request *req, enum config_b
 	return 0;
 }
 
+static int run_bgp(struct edgelbd *d, const struct request *req, struct textbuf *body, char *err,
+		   size_t errlen)
+{
+	bool drain = !strcmp(req->cmd, "drain-node");
+	int rc;
+
+	if (!d->bgp) {
+		snprintf(err, errlen, "BGP not configured");
+		return -ENOTSUP;
+	}
+	if (!strcmp(req->cmd, "bgp")) {
+		announce_render(d->bgp, req->json, body);
+		return 0;
+	}
+	rc = drain ? announce_drain_node(d->bgp, false) : announce_undrain_node(d->bgp);
+	if (rc == -EALREADY) {
+		snprintf(err, errlen, "node is already %s",
+			 announce_node_state_name(announce_node_state(d->bgp)));
+		return rc;
+	}
+	if (req->json)
+		tb_printf(body, "{\"node_state\":\"%s\"}\n",
+			  announce_node_state_name(announce_node_state(d->bgp)));
+	else
+		tb_printf(body, "node %s%s\n",
+			  announce_node_state_name(announce_node_state(d->bgp)),
+			  drain ? ": routes carry GRACEFUL_SHUTDOWN, withdrawn after drain_wait_sec"
+				: ": routes follow VIP health again");
+	return 0;
+}
+
 static int run_request(struct edgelbd *d, const struct request *req, struct textbuf *body,
 		       char *err, size_t errlen)
 {
@@ -366,9 +410,8 @@ static int run_request(struct edgelbd *d, const struct request *req, struct text
 		evloop_stop(d->loop);
 		tb_printf(body, req->json ? "{\"detached\":true}\n"
 					  : "detaching the fast path; edgelbd exits\n");
-	} else if (!strcmp(c, "bgp") || !strcmp(c, "drain-node")) {
-		snprintf(err, errlen, "BGP not configured");
-		return -ENOTSUP;
+	} else if (!strcmp(c, "bgp") || !strcmp(c, "drain-node") || !strcmp(c, "undrain-node")) {
+		return run_bgp(d, req, body, err, errlen);
 	} else {
 		snprintf(err, errlen, "unknown command '%s'", c);
 		return -EINVAL;

@@ -7,7 +7,8 @@
  *   response  first line "ok" or "error <one-line message>", then the body (a readable table or
  *             one JSON document), then the daemon closes the connection.
  * Commands: status, vips, backends [VIP], drain BACKEND, undrain BACKEND, reload, stats,
- * detach, bgp, drain-node (the last two answer "BGP not configured" until BGP is integrated).
+ * detach, bgp, drain-node, undrain-node (the last three answer "BGP not configured" without a
+ * `bgp` section).
  */
 #ifndef EDGELB_CONTROL_API_H
 #define EDGELB_CONTROL_API_H

@@ -6,6 +6,8 @@
  */
 #include "control/daemon.h"
 
+#include "control/announce.h"
+
 #include <arpa/inet.h>
 #include <bpf/bpf.h>
 #include <errno.h>
@@ -1102,6 +1104,7 @@ int edgelbd_reload(struct edgelbd *d, char *err, size_t errlen)
 		return -ENOMEM;
 	}
 	bool node_changed = !config_node_equal(&d->cfg->node, &next->node);
+	bool bgp_changed = !config_bgp_equal(&d->cfg->bgp, &next->bgp);
 	struct retire_list retiring = {0};
 	size_t built = 0;
 
@@ -1138,6 +1141,9 @@ int edgelbd_reload(struct edgelbd *d, char *err, size_t errlen)
 	}
 	d->counters.reloads_ok++;
 	ed_log(ED_LOG_INFO, "reloaded %s: %zu VIPs", d->config_path, d->n_vips);
+	if (bgp_changed)
+		ed_log(ED_LOG_WARN, "reload: the bgp section changed; it takes effect on restart");
+	announce_config_changed(d->bgp);
 	return 0;
 }
 

@@ -117,6 +117,7 @@ struct edgelbd {
 	bool detach_requested;
 	struct api_server *api;
 	struct metrics_server *metrics;
+	struct ed_announce *bgp; /* NULL without a `bgp` section (control/announce.h) */
 };
 
 /*

@@ -1,6 +1,7 @@
 # control/daemon.mk - edgelbd (the control daemon), edgelbctl (its CLI), and their integration
 # tests. edgelbd links the config loader, health checker, Maglev builder, table writer, libbpf,
-# libmnl (neighbours), libmicrohttpd (metrics) and jemalloc (its allocator).
+# libmnl (neighbours), libmicrohttpd (metrics), jemalloc (its allocator) and the BGP speaker
+# (control/bgp, glued in by control/announce.c).
 
 EDGELBD := $(BUILD)/edgelbd
 EDGELBCTL := $(BUILD)/edgelbctl
@@ -9,7 +10,9 @@ EDGELBD_OBJS := $(BUILD)/control/edgelbd.o $(BUILD)/control/daemon.o \
 	$(BUILD)/control/xdp_attach.o $(BUILD)/control/neigh.o $(BUILD)/control/api.o \
 	$(BUILD)/control/metrics.o $(BUILD)/control/config.o $(BUILD)/control/health.o \
 	$(BUILD)/control/evloop.o $(BUILD)/control/maglev.o $(BUILD)/control/lbtables.o \
-	$(BUILD)/control/lbtables_bpf.o
+	$(BUILD)/control/lbtables_bpf.o $(BUILD)/control/announce.o \
+	$(BUILD)/control/bgp/msg.o $(BUILD)/control/bgp/speaker.o $(BUILD)/control/bgp/sock.o \
+	$(BUILD)/control/bgp/policy.o
 EDGELBD_LIBS := $(shell pkg-config --libs libbpf 2>/dev/null || echo -lbpf -lelf -lz) \
 	-lconfig -lmnl -lmicrohttpd -ljemalloc
 

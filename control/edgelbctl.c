@@ -34,7 +34,11 @@ static void usage(FILE *out)
 	    "  reload             re-read the configuration (errors name file:line)\n"
 	    "  stats              global fast-path counters and drops by reason\n"
 	    "  detach             remove the XDP program and its pins; edgelbd exits\n"
-	    "  bgp, drain-node    BGP (not configured yet)\n"
+	    "  bgp                BGP sessions (state, uptime, hold time, messages, last error)\n"
+	    "                     and prefixes (announced, held-down, withdrawn-by-policy, gshut)\n"
+	    "  drain-node         BGP: GRACEFUL_SHUTDOWN, then withdraw everything and close the\n"
+	    "                     sessions after drain_wait_sec; the node stays drained\n"
+	    "  undrain-node       BGP: back from drain-node; routes follow VIP health again\n"
 	    "socket: -s, else the config's api.socket (-c), else $EDGELB_SOCKET, else the only\n"
 	    "        socket in " DEFAULT_SOCKET_DIR "\n");
 }
@@ -128,8 +132,9 @@ static char *read_all(int fd, size_t *len)
 
 static bool known_command(const char *cmd)
 {
-	static const char *const cmds[] = {"status", "vips",  "backends", "drain", "undrain",
-					   "reload", "stats", "detach",   "bgp",   "drain-node"};
+	static const char *const cmds[] = {"status",  "vips",       "backends",    "drain",
+					   "undrain", "reload",     "stats",       "detach",
+					   "bgp",     "drain-node", "undrain-node"};
 
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		if (!strcmp(cmd, cmds[i]))

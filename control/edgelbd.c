@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
  * edgelbd.c - the edgelb control daemon's entry point: options, config check, signals (signalfd
- * on the event loop: SIGHUP reloads, SIGTERM/SIGINT stop), then the runtime of daemon.c with its
- * API socket (api.c) and metrics endpoint (metrics.c) on one event loop.
+ * on the event loop: SIGHUP reloads, SIGTERM/SIGINT stop, after a BGP drain when BGP is on), then
+ * the runtime of daemon.c with its API socket (api.c), metrics endpoint (metrics.c) and BGP
+ * (announce.c) on one event loop.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -15,6 +16,7 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include "control/announce.h"
 #include "control/api.h"
 #include "control/daemon.h"
 #include "control/metrics.h"
@@ -32,6 +34,7 @@ struct options {
 struct edgelbd_main {
 	struct edgelbd d;
 	int signal_fd;
+	unsigned int stop_signals; /* the first drains BGP first, a second one stops at once */
 };
 
 static void usage(FILE *out)
@@ -111,6 +114,11 @@ static void on_signal(struct evloop *loop, int fd, uint32_t events, void *arg)
 		if (si.ssi_signo == SIGHUP) {
 			ed_log(ED_LOG_INFO, "SIGHUP: reloading %s", m->d.config_path);
 			edgelbd_reload(&m->d, err, sizeof(err)); /* logged either way */
+		} else if (m->d.bgp && m->stop_signals++ == 0) {
+			ed_log(ED_LOG_INFO,
+			       "signal %d: draining BGP, then stopping (again: at once)",
+			       (int)si.ssi_signo);
+			announce_drain_node(m->d.bgp, true);
 		} else {
 			ed_log(ED_LOG_INFO, "signal %d: stopping", (int)si.ssi_signo);
 			m->d.stop = true;
@@ -176,10 +184,14 @@ static int run(struct edgelbd_main *m, struct edgelb_config *cfg, const char *pa
 		if (!m->d.api || (cfg->metrics.enabled && !m->d.metrics))
 			rc = -EIO;
 	}
+	if (!rc)
+		rc = announce_start(&m->d, &m->d.bgp);
 	if (!rc) {
 		ed_log(ED_LOG_INFO, "running: node %s, %zu VIPs", cfg->node.name, m->d.n_vips);
 		evloop_run(loop);
 	}
+	announce_free(m->d.bgp); /* Cease to every peer still up */
+	m->d.bgp = NULL;
 	api_close(m->d.api);
 	metrics_close(m->d.metrics);
 	if (m->d.cfg)

@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: MIT
 /*
  * metrics.c - /metrics for Prometheus (see metrics.h): per-VIP and per-backend traffic counters
- * from the fast path, health and table state, drops by reason, conn-table counters, ring updates.
+ * from the fast path, health and table state, drops by reason, conn-table counters, ring updates,
+ * and BGP sessions and prefixes (announce.c) when BGP is configured.
  */
 #include "control/metrics.h"
+
+#include "control/announce.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -165,8 +168,13 @@ void metrics_render(struct edgelbd *d, struct textbuf *tb)
 		  (unsigned long long)d->counters.reloads_ok);
 	tb_printf(tb, "edgelb_config_reloads_total{result=\"failed\"} %llu\n",
 		  (unsigned long long)d->counters.reloads_failed);
-	help(tb, "edgelb_bgp_session_up", "gauge", "BGP session state (BGP not integrated yet).");
-	tb_printf(tb, "edgelb_bgp_session_up{peer=\"none\"} 0\n");
+	if (d->bgp) {
+		announce_metrics(d->bgp, tb);
+	} else {
+		help(tb, "edgelb_bgp_session_up", "gauge",
+		     "1 while Established (BGP not configured).");
+		tb_printf(tb, "edgelb_bgp_session_up{peer=\"none\"} 0\n");
+	}
 	render_vips(d, tb);
 	render_backends(d, tb);
 	render_global(d, tb);
