@@ -9,13 +9,23 @@
 #   scripts/lab.sh down   [-r RUN]   stop everything of that run, remove its namespaces and pins
 #   scripts/lab.sh status [-r RUN]   sessions, routes, LB nodes
 #   scripts/lab.sh exec   [-r RUN] NODE CMD...   run a command in a lab namespace
+#   scripts/lab.sh client [-r RUN] CMD...        run a command in the client, pinned to one CPU
+#   scripts/lab.sh ctl    [-r RUN] NODE ARGS...  edgelbctl against NODE's edgelbd
 #   scripts/lab.sh backend-stop|backend-start [-r RUN] NODE   stop / restart a backend's server
-#   scripts/lab.sh lb-kill|lb-start [-r RUN] NODE              SIGKILL / restart a node's edgelbd
+#   scripts/lab.sh lb-kill|lb-stop|lb-start [-r RUN] NODE     SIGKILL / SIGTERM / start edgelbd
 #   scripts/lab.sh birdc  [-r RUN] CMD...                      ask the core router's BIRD
 #
 # Every namespace is named elb-lab-RUN-NODE; `down` removes exactly those, even after a crash
 # (it finds them by name). Processes are started by this script and stopped by the PIDs it
-# recorded. Only addresses inside these namespaces are ever used.
+# recorded. Only addresses inside these namespaces are ever used. -r must come before the
+# command's own arguments. State (configs, logs, PIDs, BIRD socket, a private bpffs for the
+# pins, since `ip netns exec` mounts its own /sys) lives in /run/edgelb-lab/RUN.
+#
+# Lab needs learned the hard way: the client sends complete TCP checksums (`ethtool -K eth0 tx
+# off`; XDP forwards raw frames, no NIC fills them in later); XDP_TX into a veth needs an XDP
+# program on the receiving peer (xdp_pass on the bridge ports facing LB nodes); the fast path's
+# connection cache is per CPU, so clients and backends run pinned to LAB_CPU, as RSS would keep a
+# flow on one CPU on real NICs.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -41,18 +51,19 @@ LB_NODES="lbA1 lbA2 lbB1"
 BACKENDS_A="a1 a2 a3"
 BACKENDS_B="b1 b2"
 
+LAB_CPU=${LAB_CPU:-0}
+
 usage() {
-	sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'
+	sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'
 	exit 2
 }
 
 parse_run() {
-	while [ $# -gt 0 ]; do
-		case "$1" in
-		-r) RUN=$2; shift 2 ;;
-		*) ARGS+=("$1"); shift ;;
-		esac
+	while [ $# -ge 2 ] && [ "$1" = -r ]; do
+		RUN=$2
+		shift 2
 	done
+	ARGS=("$@")
 }
 
 state_dir() { echo "/run/edgelb-lab/$RUN"; }
@@ -68,7 +79,7 @@ start() {
 	shift 2
 	local sd
 	sd=$(state_dir)
-	ip netns exec "$(ns "$node")" "$@" >"$sd/$name.log" 2>&1 &
+	ip netns exec "$(ns "$node")" "$@" >>"$sd/$name.log" 2>&1 </dev/null &
 	echo "$! $name" >>"$sd/pids"
 }
 
@@ -109,6 +120,8 @@ build_topology() {
 	nsx client ip -6 addr add fd90::2/64 dev eth0 nodad
 	nsx client ip route add default via 10.90.0.1
 	nsx client ip -6 route add default via fd90::1
+	# complete checksums from the client, as a NIC would send them (XDP forwards raw frames)
+	nsx client ethtool -K eth0 tx off >/dev/null
 	nsx router ip addr add 10.90.0.1/24 dev eth-client
 	nsx router ip -6 addr add fd90::1/64 dev eth-client nodad
 	# router on both region segments
@@ -142,9 +155,8 @@ write_bird_conf() {
 router id 10.90.0.1;
 log "$sd/bird.log" all;
 protocol device {}
-protocol direct { ipv4; ipv6; interface "eth-*"; }
-protocol kernel kernel4 { ipv4 { import none; export all; }; merge paths on; }
-protocol kernel kernel6 { ipv6 { import none; export all; }; merge paths on; }
+protocol kernel kernel4 { ipv4 { import none; export where source = RTS_BGP; }; merge paths on; }
+protocol kernel kernel6 { ipv6 { import none; export where source = RTS_BGP; }; merge paths on; }
 
 # Only the VIP prefixes are accepted; a route carrying GRACEFUL_SHUTDOWN (RFC 8326) is kept but
 # made least preferred, so traffic moves away before the withdraw.
@@ -188,6 +200,20 @@ start_router() {
 	write_bird_conf
 	bird -p -c "$sd/bird.conf"
 	start router bird bird -f -c "$sd/bird.conf" -s "$sd/bird.ctl" -P "$sd/bird.pid"
+	wait_until 10 birdc_lab show status || {
+		echo "BIRD did not start; see $sd/bird.log" >&2
+		return 1
+	}
+}
+
+# wait_until SECONDS CMD...: poll CMD (quietly) until it succeeds
+wait_until() {
+	local deadline=$((SECONDS + $1))
+	shift
+	until "$@" >/dev/null 2>&1; do
+		[ $SECONDS -ge "$deadline" ] && return 1
+		sleep 0.1
+	done
 }
 
 birdc_lab() { birdc -s "$(state_dir)/bird.ctl" "$@"; }
@@ -197,6 +223,7 @@ start_backend() {
 	sd=$(state_dir)
 	nsx "$n" ip addr add "$VIP4/32" dev lo
 	nsx "$n" ip -6 addr add "$VIP6/128" dev lo
+	nsx "$n" sysctl -qw net.ipv4.conf.all.arp_ignore=1 net.ipv4.conf.all.arp_announce=2
 	# the decap program strips the LB's outer header from packets to this backend for a VIP
 	start "$n" "decap-$n" "$BUILD/edgelb-decap" -i eth0 -l "$(addr4 "$n")" -l "$(addr6 "$n")" \
 		-v "$VIP4" -v "$VIP6" --stats
@@ -226,7 +253,7 @@ node = {
 	encap_source_v4 = "${NET4[$seg]%.*}.200.0/24";
 	encap_source_v6 = "${NET6[$seg]}:e1b:0/112";
 	hash_seed = $HASH_SEED;
-	bpf_pin_dir = "/sys/fs/bpf/edgelb/$RUN-$n";
+	bpf_pin_dir = "$sd/bpffs/$n";
 	detach_on_exit = false;
 };
 health = { type = "http"; path = "/health"; interval_ms = 200; timeout_ms = 150; rise = 2; fall = 2; };
@@ -277,8 +304,20 @@ EOF
 start_lb() {
 	local n=$1 sd
 	sd=$(state_dir)
-	write_lb_conf "$n"
+	[ -f "$sd/$n.conf" ] || write_lb_conf "$n"
 	start "$n" "edgelbd-$n" "$BUILD/edgelbd" -c "$sd/$n.conf" --foreground
+}
+
+lb_answers() { "$BUILD/edgelbctl" -s "$(state_dir)/$1.sock" status; }
+
+need_files() {
+	local f
+	for f in edgelbd edgelbctl edgelb-decap edgelb-testbackend bpf/xdp_pass.bpf.o; do
+		[ -e "$BUILD/$f" ] || {
+			echo "missing $BUILD/$f: run make first" >&2
+			exit 1
+		}
+	done
 }
 
 cmd_up() {
@@ -288,9 +327,11 @@ cmd_up() {
 		echo "lab run '$RUN' already exists; run: $0 down -r $RUN" >&2
 		exit 1
 	fi
-	mkdir -p "$sd"
+	need_files
+	mkdir -p "$sd/bpffs"
 	: >"$sd/pids"
-	mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf
+	# pins must outlive each `ip netns exec`, which mounts a /sys of its own
+	mountpoint -q "$sd/bpffs" || mount -t bpf bpf "$sd/bpffs"
 	log "namespaces and links"
 	build_topology
 	log "core router: BIRD 2"
@@ -299,6 +340,12 @@ cmd_up() {
 	for b in $BACKENDS_A $BACKENDS_B; do start_backend "$b"; done
 	log "LB nodes: $LB_NODES"
 	for n in $LB_NODES; do start_lb "$n"; done
+	for n in $LB_NODES; do
+		wait_until 15 lb_answers "$n" || {
+			echo "edgelbd on $n does not answer; see $sd/edgelbd-$n.log" >&2
+			exit 1
+		}
+	done
 	log "up (state in $sd)"
 }
 
@@ -317,7 +364,7 @@ cmd_down() {
 	for n in $(ip netns list | awk '{print $1}' | grep "^elb-lab-$RUN-" || true); do
 		ip netns del "$n" 2>/dev/null || true
 	done
-	rm -rf /sys/fs/bpf/edgelb/"$RUN"-* 2>/dev/null || true
+	mountpoint -q "$sd/bpffs" 2>/dev/null && umount "$sd/bpffs"
 	rm -rf "$sd"
 	log "down"
 }
@@ -336,7 +383,7 @@ stop_named() {
 
 start_server() {
 	local n=$1
-	start "$n" "backend-$n" "$BUILD/edgelb-testbackend" --name "$n" \
+	start "$n" "backend-$n" taskset -c "$LAB_CPU" "$BUILD/edgelb-testbackend" --name "$n" \
 		--listen "0.0.0.0:$VIP_PORT" --listen "[::]:$VIP_PORT" --tokens 20 --token-interval-ms 50
 }
 
@@ -363,10 +410,13 @@ up) cmd_up ;;
 down) cmd_down ;;
 status) cmd_status ;;
 exec) nsx "${ARGS[@]}" ;;
+client) nsx client taskset -c "$LAB_CPU" "${ARGS[@]}" ;;
+ctl) "$BUILD/edgelbctl" -s "$(state_dir)/${ARGS[0]}.sock" "${ARGS[@]:1}" ;;
 birdc) birdc_lab "${ARGS[@]}" ;;
 backend-stop) stop_named "backend-${ARGS[0]}" ;;
 backend-start) start_server "${ARGS[0]}" ;;
 lb-kill) stop_named "edgelbd-${ARGS[0]}" KILL ;;
-lb-start) start "${ARGS[0]}" "edgelbd-${ARGS[0]}" "$BUILD/edgelbd" -c "$(state_dir)/${ARGS[0]}.conf" --foreground ;;
+lb-stop) stop_named "edgelbd-${ARGS[0]}" TERM ;;
+lb-start) start_lb "${ARGS[0]}" ;;
 *) usage ;;
 esac
