@@ -108,7 +108,9 @@ struct lb_shm_lcore {
 	uint32_t pad;
 	uint64_t conn_clear_gen; /* the clear generation this worker has applied */
 	uint64_t bursts, idle_polls, rx, tx, exception_tx, exception_rx, tx_dropped, conn_evictions;
-	uint64_t busy_cycles; /* TSC cycles in polls that received packets (--record-cycles) */
+	/* --record-cycles: TSC cycles of polls that received packets, and those packets; a poll
+	 * longer than any burst can take (the thread was preempted) is left out of both */
+	uint64_t busy_cycles, busy_packets;
 	struct lb_global_stats gstats __attribute__((aligned(LB_SHM_CACHE_LINE)));
 	struct lb_vip_stats vstats[LB_MAX_VIPS];
 	struct lb_backend_stats bstats[LB_MAX_BACKENDS];

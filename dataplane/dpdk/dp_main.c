@@ -199,7 +199,8 @@ static void print_lcore_stats(const struct lb_shm_map *m, FILE *out)
 	for (uint32_t i = 0; i < LB_SHM_MAX_LCORES; i++) {
 		const struct lb_shm_lcore *lc = &m->lcores[i];
 		double per_poll = lc->bursts ? (double)lc->rx / (double)lc->bursts : 0.0;
-		double cycles = lc->rx ? (double)lc->busy_cycles / (double)lc->rx : 0.0;
+		double cycles =
+		    lc->busy_packets ? (double)lc->busy_cycles / (double)lc->busy_packets : 0.0;
 
 		if (!lc->pid && !lc->rx)
 			continue;

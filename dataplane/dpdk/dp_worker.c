@@ -295,6 +295,17 @@ static void apply_conn_clear(struct dp_worker *w)
 	}
 }
 
+/* 1M cycles (~0.4 ms) is far beyond a burst of 32: such a poll lost the CPU to another thread */
+#define DP_POLL_CYCLES_MAX 1000000u
+
+static void record_cycles(struct dp_worker *w, uint64_t cycles, unsigned rx)
+{
+	if (cycles > DP_POLL_CYCLES_MAX)
+		return;
+	w->slot->busy_cycles += cycles;
+	w->slot->busy_packets += rx;
+}
+
 unsigned dp_worker_poll(struct dp_worker *w)
 {
 	uint64_t start = w->cfg.record_cycles ? rte_rdtsc() : 0;
@@ -311,7 +322,7 @@ unsigned dp_worker_poll(struct dp_worker *w)
 		w->slot->rx += rx;
 		w->slot->conn_evictions = w->ct.evictions;
 		if (w->cfg.record_cycles)
-			w->slot->busy_cycles += rte_rdtsc() - start;
+			record_cycles(w, rte_rdtsc() - start, rx);
 	}
 	w->slot->bursts++;
 	lb_shm_lcore_quiescent(w->shm, w->slot);
