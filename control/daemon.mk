@@ -28,7 +28,7 @@ $(EDGELBCTL): $(BUILD)/control/edgelbctl.o $(BUILD)/control/config.o
 BINS += $(EDGELBD) $(EDGELBCTL)
 INTEG_TESTS += tests/integration/test_edgelbd_lab.sh tests/integration/test_edgelbd_ipv6.sh
 # the anycast lab (scripts/lab.sh) with BIRD 2: BGP, ECMP, failover between regions, drain
-INTEG_TESTS += tests/integration/test_lab_anycast.sh
+INTEG_TESTS += tests/integration/test_lab_anycast.sh tests/integration/test_lab_restart.sh
 
 # Unit test of the API answers and metrics text on a daemon without fast path (no root needed).
 API_TEST := $(BUILD)/tests/unit/test_api_protocol

@@ -130,6 +130,7 @@ build_topology() {
 		nsx "sw$s" ip link set p-router mtu 1600 master br0
 		nsx router ip link set "eth-$s" mtu 1600
 		nsx router ip addr add "${NET4[$s]}.1/24" dev "eth-$s"
+		nsx router ip addr add "${NET4[$s]}.2/24" dev "eth-$s" # for test peers (hostile_peer)
 		nsx router ip -6 addr add "${NET6[$s]}:1/64" dev "eth-$s" nodad
 	done
 	nsx router sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1 \
@@ -230,6 +231,14 @@ start_backend() {
 	start_server "$n"
 }
 
+# LAB_HOSTILE_PEER=NODE: that node also peers with tests/bgp/hostile_peer.py, which a test runs
+# in the router namespace on the router's second address (.2) of the segment, port 1790
+hostile_peer_conf() {
+	[ "${LAB_HOSTILE_PEER:-}" = "$1" ] || return 0
+	printf ',\n\t\t{ name = "hostile"; address = "%s.2"; port = 1790; remote_as = 65002; }' \
+		"${NET4[${SEG[$1]}]}"
+}
+
 write_lb_conf() {
 	local n=$1 sd seg as prepend members b
 	sd=$(state_dir)
@@ -290,7 +299,7 @@ bgp = {
 	drain_wait_sec = 3;
 	peers = (
 		{ name = "core-v4"; address = "${NET4[$seg]}.1"; remote_as = $ROUTER_AS; },
-		{ name = "core-v6"; address = "${NET6[$seg]}:1"; remote_as = $ROUTER_AS; }
+		{ name = "core-v6"; address = "${NET6[$seg]}:1"; remote_as = $ROUTER_AS; }$(hostile_peer_conf "$n")
 	);
 	announce = (
 		{ prefix = "$VIP4/32"; prepend = $prepend; },
