@@ -46,9 +46,21 @@ LB_UNROLL
 	return lb_csum_fold(sum);
 }
 
+/*
+ * MAC addresses sit at even offsets everywhere (frames, struct lb_backend, struct lb_node_cfg,
+ * lb_swap_macs' buffer): copy them as three 16-bit words, not six bytes (BPF's memcpy of a
+ * byte array is bytewise).
+ */
+typedef __u16 __attribute__((may_alias, aligned(2))) lb_mac_word;
+
 LB_INLINE void lb_mac_copy(__u8 *dst, const __u8 *src)
 {
-	__builtin_memcpy(dst, src, 6);
+	lb_mac_word *d = (lb_mac_word *)dst;
+	const lb_mac_word *s = (const lb_mac_word *)src;
+
+	d[0] = s[0];
+	d[1] = s[1];
+	d[2] = s[2];
 }
 
 /* Ethernet (+ the VLAN tag the packet came with) at the front of the frame. Returns its length. */
@@ -90,34 +102,56 @@ LB_INLINE int lb_encap_len(const struct lb_backend *be)
 					: (int)sizeof(struct lb_ipv6hdr);
 }
 
+/* An option-less IPv4 header as five 32-bit words (as they lie in memory). */
+union lb_iphdr_words {
+	struct lb_iphdr h;
+	__u32 w[5];
+};
+
+/* One's-complement sum of 32-bit words, folded to the 16-bit Internet checksum. */
+LB_INLINE __u16 lb_csum_fold64(__u64 sum)
+{
+	sum = (sum & 0xffffffffu) + (sum >> 32);
+	sum = (sum & 0xffffffffu) + (sum >> 32);
+	return lb_csum_fold((__u32)sum);
+}
+
 /*
  * Write L2 + outer IPv4 header in front of the inner packet. `data` is the grown frame; the inner
  * IP packet starts at l2_len + 20. pp describes the inner packet as parsed before the push.
+ * The header is built in registers as five words and its checksum summed from them, so nothing
+ * is read back from the packet.
  */
 LB_INLINE int lb_write_outer_ipv4(void *data, void *end, const struct lb_parsed *pp,
 				  const struct lb_backend *be, const struct lb_node_cfg *node,
 				  __u32 hash)
 {
 	int l2 = lb_write_l2(data, end, pp, be->mac, node->node_mac, LB_ETH_P_IPV4);
-	struct lb_iphdr *iph;
+	union lb_iphdr_words *iph;
+	__u32 w0, w1, w2, saddr, daddr;
+	__u16 frag_off;
+	__u8 proto;
 
 	if (l2 < 0)
 		return -1;
 	iph = data + l2;
 	if (!LB_IN_PKT(iph, sizeof(*iph), end))
 		return -1;
-	iph->ver_ihl = 0x45;
-	iph->tos = pp->tos; /* RFC 2003 3.1: copied from the inner header */
-	iph->tot_len = lb_htons(pp->l3_len + sizeof(*iph));
-	iph->id = 0;
-	/* RFC 2003 3.1: DF copied from an inner IPv4 header; IPv6 is never fragmented en route. */
-	iph->frag_off = (pp->flow.family == LB_AF_INET6 || pp->ipv4_df) ? lb_htons(LB_IP_DF) : 0;
-	iph->ttl = LB_OUTER_TTL;
-	iph->protocol = pp->flow.family == LB_AF_INET ? LB_IPPROTO_IPIP : LB_IPPROTO_IPV6;
-	iph->check = 0;
-	iph->saddr = lb_outer_src4(node, hash);
-	iph->daddr = be->addr.w[0];
-	iph->check = lb_ipv4_hdr_csum(iph);
+	/* RFC 2003 3.1: TOS and DF copied from an inner IPv4 header; IPv6 is never fragmented
+	 * en route. ID 0: the outer header is never fragmented by us. */
+	frag_off = (pp->flow.family == LB_AF_INET6 || pp->ipv4_df) ? lb_htons(LB_IP_DF) : 0;
+	proto = pp->flow.family == LB_AF_INET ? LB_IPPROTO_IPIP : LB_IPPROTO_IPV6;
+	w0 = 0x45u | ((__u32)pp->tos << 8) | ((__u32)lb_htons(pp->l3_len + 20) << 16);
+	w1 = (__u32)frag_off << 16;
+	w2 = LB_OUTER_TTL | ((__u32)proto << 8);
+	saddr = lb_outer_src4(node, hash);
+	daddr = be->addr.w[0];
+	w2 |= (__u32)lb_csum_fold64((__u64)w0 + w1 + w2 + saddr + daddr) << 16;
+	iph->w[0] = w0;
+	iph->w[1] = w1;
+	iph->w[2] = w2;
+	iph->w[3] = saddr;
+	iph->w[4] = daddr;
 	return 0;
 }
 
@@ -162,7 +196,7 @@ LB_INLINE int lb_rewrite_l2dsr(void *data, void *end, const struct lb_backend *b
 
 LB_INLINE void lb_swap_macs(struct lb_ethhdr *eth)
 {
-	__u8 tmp[6];
+	__u8 tmp[6] __attribute__((aligned(2)));
 
 	lb_mac_copy(tmp, eth->dst);
 	lb_mac_copy(eth->dst, eth->src);
