@@ -302,7 +302,7 @@ const char *announce_node_state_name(enum ed_node_bgp_state state)
 
 static int add_peers(struct ed_announce *a, const struct config_bgp *bgp)
 {
-	a->peers = calloc(bgp->n_peers, sizeof(*a->peers));
+	a->peers = calloc(bgp->n_peers + 1, sizeof(*a->peers));
 	if (!a->peers)
 		return -ENOMEM;
 	for (size_t i = 0; i < bgp->n_peers; i++) {
@@ -325,7 +325,7 @@ static int add_peers(struct ed_announce *a, const struct config_bgp *bgp)
 
 static int add_prefixes(struct ed_announce *a, const struct config_bgp *bgp)
 {
-	a->prefixes = calloc(bgp->n_announce, sizeof(*a->prefixes));
+	a->prefixes = calloc(bgp->n_announce + 1, sizeof(*a->prefixes));
 	if (!a->prefixes)
 		return -ENOMEM;
 	for (size_t i = 0; i < bgp->n_announce; i++) {
@@ -373,12 +373,10 @@ int announce_start(struct edgelbd *d, struct ed_announce **out)
 	a->drain_wait_ns = (uint64_t)bgp->drain_wait_sec * NS_PER_SEC;
 	ev_timer_init(&a->eval_timer, on_eval_timer, a);
 	ev_timer_init(&a->drain_timer, on_drain_timer, a);
-	if (sc.connect_retry_min_ms == 0)
+	if (sc.connect_retry_min_ms == 0) { /* connect_retry_sec 0: retry after 1 s */
 		sc.connect_retry_min_ms = 1000;
-	if (sc.connect_retry_max_ms < 60000)
-		sc.connect_retry_max_ms = sc.connect_retry_max_ms < sc.connect_retry_min_ms
-					      ? sc.connect_retry_min_ms
-					      : sc.connect_retry_max_ms;
+		sc.connect_retry_max_ms = 4000;
+	}
 	a->speaker = bgp_new(d->loop, &sc);
 	rc = a->speaker ? 0 : -EINVAL;
 	if (!rc)
@@ -619,4 +617,9 @@ void announce_metrics(struct ed_announce *a, struct textbuf *tb)
 			  a->prefixes[i].policy.announced && a->state != ED_BGP_DRAINED);
 	metric_help(tb, "edgelb_bgp_node_draining", "gauge", "1 while draining or drained.");
 	tb_printf(tb, "edgelb_bgp_node_draining %d\n", a->state != ED_BGP_ACTIVE);
+}
+
+size_t announce_routes(const struct ed_announce *a, struct bgp_route *out, size_t max)
+{
+	return bgp_announced(a->speaker, out, max);
 }

@@ -16,10 +16,12 @@
 #define EDGELB_CONTROL_ANNOUNCE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "control/daemon.h"
 
 struct ed_announce;
+struct bgp_route;
 
 enum ed_node_bgp_state {
 	ED_BGP_ACTIVE,   /* announcing by policy */
@@ -55,5 +57,8 @@ void announce_render(struct ed_announce *a, bool json, struct textbuf *tb);
 void announce_summary(struct ed_announce *a, bool json, struct textbuf *tb);
 /* Prometheus series: sessions and prefixes. */
 void announce_metrics(struct ed_announce *a, struct textbuf *tb);
+
+/* What the speaker holds as announced now (bgp_announced()); returns the count. For tests. */
+size_t announce_routes(const struct ed_announce *a, struct bgp_route *out, size_t max);
 
 #endif

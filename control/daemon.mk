@@ -42,3 +42,10 @@ $(RECONCILE_TEST): $(BUILD)/tests/unit/test_daemon_reconcile.o \
 		$(filter-out $(BUILD)/control/edgelbd.o,$(EDGELBD_OBJS))
 	$(CC) $(CFLAGS) $^ -o $@ $(EDGELBD_LIBS) -lcmocka
 UNIT_TESTS += $(RECONCILE_TEST)
+
+# Unit test of the BGP glue (announce.c): policy from VIP health, hold-down, drain; no network.
+ANNOUNCE_TEST := $(BUILD)/tests/unit/test_announce
+$(ANNOUNCE_TEST): $(BUILD)/tests/unit/test_announce.o \
+		$(filter-out $(BUILD)/control/edgelbd.o,$(EDGELBD_OBJS))
+	$(CC) $(CFLAGS) $^ -o $@ $(EDGELBD_LIBS) -lcmocka
+UNIT_TESTS += $(ANNOUNCE_TEST)
