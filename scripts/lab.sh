@@ -26,6 +26,9 @@
 # program on the receiving peer (xdp_pass on the bridge ports facing LB nodes); the fast path's
 # connection cache is per CPU, so clients and backends run pinned to LAB_CPU, as RSS would keep a
 # flow on one CPU on real NICs.
+#
+# Environment: BUILD (default ./build), LAB_RUN (default run name), LAB_CPU (default 0),
+# LAB_HOSTILE_PEER=NODE (that node also peers with a test's hostile_peer.py, see below).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
