@@ -169,13 +169,17 @@ static void evaluate(struct ed_announce *a)
 {
 	uint64_t now = evloop_now_ns(), next_due = 0;
 
-	if (a->state != ED_BGP_ACTIVE)
+	if (a->state == ED_BGP_DRAINED)
 		return;
 	for (size_t i = 0; i < a->n_prefixes; i++) {
 		struct ed_prefix *p = &a->prefixes[i];
 		uint64_t due;
 
 		p->healthy = prefix_healthy(a, p);
+		/* while draining, a prefix that breaks still goes at once; nothing new is announced
+		 */
+		if (a->state == ED_BGP_DRAINING && p->healthy)
+			continue;
 		apply_action(a, p, bgp_policy_update(&p->policy, p->healthy, now), now);
 		due = bgp_policy_due_ns(&p->policy);
 		if (due && (!next_due || due < next_due))

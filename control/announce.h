@@ -10,7 +10,8 @@
  *
  * Draining the node (edgelbctl drain-node, SIGTERM): every route is re-sent with
  * GRACEFUL_SHUTDOWN (RFC 8326), drain_wait_sec later everything is withdrawn and the sessions
- * are closed with Cease; then edgelbd exits (SIGTERM) or stays drained until undrain-node.
+ * are closed with Cease; then edgelbd exits (SIGTERM) or stays drained until undrain-node. A
+ * prefix that becomes unhealthy during the wait is withdrawn at once; nothing is announced anew.
  */
 #ifndef EDGELB_CONTROL_ANNOUNCE_H
 #define EDGELB_CONTROL_ANNOUNCE_H

@@ -244,6 +244,25 @@ static void test_drain_and_undrain(void **state)
 	tb_free(&tb);
 }
 
+static void test_broken_prefix_withdrawn_during_drain_wait(void **state)
+{
+	struct fixture *f = *state;
+
+	f->cfg.bgp.drain_wait_sec = 5;
+	start(f);
+	run_for(f, 20);
+	assert_int_equal(announce_drain_node(f->a, false), 0);
+	run_for(f, 20);
+	assert_int_equal(announced(f), 3); /* still announced, with GRACEFUL_SHUTDOWN */
+	set_health(f, 0, false);
+	run_for(f, 20);
+	assert_int_equal(announced(f), 2);
+	set_health(f, 0, true); /* not back while draining */
+	run_for(f, 20);
+	assert_int_equal(announced(f), 2);
+	assert_int_equal(announce_node_state(f->a), ED_BGP_DRAINING);
+}
+
 static void test_status_and_metrics_text(void **state)
 {
 	struct fixture *f = *state;
@@ -275,6 +294,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_flap_restarts_hold_down, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_detached_fast_path_withdraws, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_drain_and_undrain, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_broken_prefix_withdrawn_during_drain_wait, setup,
+					    teardown),
 	    cmocka_unit_test_setup_teardown(test_status_and_metrics_text, setup, teardown),
 	};
 
