@@ -16,7 +16,7 @@ import ipaddress
 import struct
 import sys
 
-from scapy.all import (ICMP, IP, TCP, UDP, Dot1Q, Ether, ICMPv6EchoRequest, ICMPv6PacketTooBig,
+from scapy.all import (ICMP, IP, IPOption, TCP, UDP, Dot1Q, Ether, ICMPv6EchoRequest, ICMPv6PacketTooBig,
                        IPv6, IPv6ExtHdrDestOpt, IPv6ExtHdrFragment, Raw, ARP, conf)
 
 conf.verb = 0
@@ -428,6 +428,14 @@ case("ipv4_total_length_below_ihl_dropped", raw_ip4({"len": 12}, tcp_hdr), "DROP
 case("ipv4_version_6_in_ipv4_frame_dropped", raw_ip4({"version": 6}, tcp_hdr), "DROP", counters={"drops.BAD_IHL": 1})
 case("ipv4_bad_to_non_vip_passed", raw_ip4({"ihl": 4}, tcp_hdr, dst="198.51.100.99"), "PASS",
      counters={"pass_malformed.BAD_IHL": 1})
+# Malformed or option-carrying IPv4 to a non-VIP address: counted by what the full parse finds
+# (a non-VIP shortcut before the parse must not change that).
+case("ipv4_total_length_beyond_frame_to_non_vip_passed", raw_ip4({"len": 200}, tcp_hdr, dst="198.51.100.99"),
+     "PASS", counters={"pass_malformed.BAD_IP_LEN": 1})
+case("ipv4_total_length_below_header_to_non_vip_passed", raw_ip4({"len": 12}, tcp_hdr, dst="198.51.100.99"),
+     "PASS", counters={"pass_malformed.BAD_IP_LEN": 1})
+case("ipv4_options_to_non_vip_passed", raw_ip4({"options": [IPOption(b"\x01\x01\x01\x00")]}, tcp_hdr,
+                                               dst="198.51.100.99"), "PASS", counters={"pass_non_vip": 1})
 case("tcp_truncated_dropped", raw_ip4({}, tcp_hdr[:10]), "DROP", counters={"drops.TRUNC_L4": 1})
 bad_doff = bytearray(tcp_hdr); bad_doff[12] = 4 << 4
 case("tcp_data_offset_4_dropped", raw_ip4({}, bytes(bad_doff)), "DROP", counters={"drops.BAD_TCP_DOFF": 1})
