@@ -35,7 +35,7 @@ now_ms() { date +%s%3N; }
 cleanup() {
 	local rc=$FAILED
 	say "tearing the lab down"
-	if lab down >/dev/null 2>&1 && ! ip netns list | grep -q "^elb-lab-$RUN-"; then
+	if lab down >/dev/null 2>&1 && [ -z "$(ip netns list | grep "^elb-lab-$RUN-")" ]; then
 		ok "lab down: namespaces, processes and pins removed"
 	else
 		bad "lab down left something behind"

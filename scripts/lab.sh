@@ -335,7 +335,7 @@ need_files() {
 cmd_up() {
 	local sd
 	sd=$(state_dir)
-	if ip netns list | grep -q "^elb-lab-$RUN-"; then
+	if [ -n "$(ip netns list | grep "^elb-lab-$RUN-" || true)" ]; then
 		echo "lab run '$RUN' already exists; run: $0 down -r $RUN" >&2
 		exit 1
 	fi

@@ -34,6 +34,13 @@ fail() {
 }
 ok() { echo "ok: $*"; }
 now_ms() { date +%s%3N; }
+# out_has PATTERN CMD...: CMD's whole output matches PATTERN (no grep -q on a pipe: with
+# pipefail, a writer cut off by grep's early exit would turn a match into a failure)
+out_has() {
+	local out
+	out=$("${@:2}" 2>&1)
+	grep -q -- "$1" <<<"$out"
+}
 cleanup() { lab down >/dev/null 2>&1 || true; }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -52,11 +59,11 @@ route4() { lab exec router ip route show "$VIP4"; }
 route6() { lab exec router ip -6 route show "$VIP6"; }
 hops4() { route4 | grep -c "via $1" || true; }
 ecmp_a4() { [ "$(hops4 $LBA1)" = 1 ] && [ "$(hops4 $LBA2)" = 1 ] && [ "$(hops4 $LBB1)" = 0 ]; }
-ecmp_a6() { route6 | grep -q 'via fd91::11' && route6 | grep -q 'via fd91::12'; }
+ecmp_a6() { out_has 'via fd91::11' route6 && out_has 'via fd91::12' route6; }
 only_b4() { [ "$(hops4 $LBB1)" = 1 ] && [ "$(hops4 10.91.0.)" = 0 ]; }
 only_a2() { [ "$(hops4 $LBA2)" = 1 ] && [ "$(hops4 $LBA1)" = 0 ]; }
 established() { [ "$(lab birdc show protocols | grep -c Established)" -ge "$1" ]; }
-no_route_from() { ! lab birdc show route for "$VIP4/32" protocol "$1" | grep -q "$VIP4"; }
+no_route_from() { ! out_has "$VIP4" lab birdc show route for "$VIP4/32" protocol "$1"; }
 
 # requests N URL: backend names of N completions, one connection each, sorted and counted
 requests() {
@@ -83,9 +90,9 @@ ok "6 BGP sessions Established with BIRD"
 wait_for 15 ecmp_a4 || fail "IPv4 VIP route is not ECMP over lbA1 + lbA2"
 wait_for 15 ecmp_a6 || fail "IPv6 VIP route is not ECMP over lbA1 + lbA2"
 ok "router kernel: $VIP4 and $VIP6 with two next hops (lbA1, lbA2)"
-lab birdc show route all for "$VIP4/32" protocol lbB1_v4 | grep -q '65002 65002 65002 65002' ||
+out_has '65002 65002 65002 65002' lab birdc show route all for "$VIP4/32" protocol lbB1_v4 ||
 	fail "region B's route (prepend 3) missing in BIRD"
-lab birdc show route for "$VIP4/32" protocol lbB1_v4 | grep -q '\*' && fail "region B's route is best"
+out_has '\*' lab birdc show route for "$VIP4/32" protocol lbB1_v4 && fail "region B's route is best"
 ok "region B's route present in BIRD with AS path 65002 x4, not best"
 json=$(lab ctl lbA1 --json bgp) || fail "edgelbctl --json bgp"
 /usr/bin/python3 -c '
@@ -95,10 +102,10 @@ assert d["node_state"] == "active", d
 assert all(s["state"] == "Established" and s["hold_time"] == 9 for s in d["sessions"]), d
 assert sorted(p["state"] for p in d["prefixes"]) == ["announced", "announced"], d' "$json" ||
 	fail "edgelbctl bgp --json: $json"
-lab exec lbA1 curl -s http://127.0.0.1:9100/metrics | grep -q '^edgelb_bgp_session_up{peer="core-v4".*} 1' ||
-	fail "metrics: session up"
-lab exec lbA1 curl -s http://127.0.0.1:9100/metrics |
-	grep -q '^edgelb_bgp_prefix_announced{prefix="10.99.0.10/32",state="announced"} 1' ||
+# whole text first: with pipefail, grep -q closing the pipe early would fail curl (SIGPIPE)
+metrics=$(lab exec lbA1 curl -s http://127.0.0.1:9100/metrics) || fail "metrics endpoint"
+grep -q '^edgelb_bgp_session_up{peer="core-v4".*} 1' <<<"$metrics" || fail "metrics: session up"
+grep -q '^edgelb_bgp_prefix_announced{prefix="10.99.0.10/32",state="announced"} 1' <<<"$metrics" ||
 	fail "metrics: prefix announced"
 ok "edgelbctl bgp (JSON) and metrics show sessions and announced prefixes"
 
@@ -141,7 +148,7 @@ ok "requests answered by region A again: $dist"
 # ---- drain lbA1: GRACEFUL_SHUTDOWN, then withdraw; ECMP narrows to lbA2 ----
 lab ctl lbA1 drain-node >/dev/null || fail "drain-node"
 t0=$(now_ms)
-gshut() { lab birdc show route all for "$VIP4/32" protocol lbA1_v4 | grep -q '(65535,0)'; }
+gshut() { out_has '(65535,0)' lab birdc show route all for "$VIP4/32" protocol lbA1_v4; }
 wait_for 2 gshut || fail "BIRD shows no GRACEFUL_SHUTDOWN community on lbA1's route"
 [ "$(prefix_state lbA1 10.99.0.10/32)" = gshut ] || fail "edgelbctl bgp: prefix not in gshut"
 wait_for 2 only_a2 || fail "ECMP did not narrow to lbA2 under GRACEFUL_SHUTDOWN (local pref 0)"
@@ -150,7 +157,7 @@ wait_for 6 no_route_from lbA1_v4 || fail "lbA1 did not withdraw after the drain 
 drain_ms=$(($(now_ms) - t0))
 [ "$drain_ms" -ge 2500 ] || fail "withdrawn after ${drain_ms} ms, before the 3 s drain wait"
 only_a2 || fail "route is not via lbA2 alone after the drain"
-lab birdc show protocols lbA1_v4 | grep -q Established && fail "lbA1's session not closed"
+out_has Established lab birdc show protocols lbA1_v4 && fail "lbA1's session not closed"
 [ "$(prefix_state lbA1 10.99.0.10/32)" = withdrawn-drained ] || fail "prefix not withdrawn-drained"
 ok "drain wait over after ${drain_ms} ms: withdrawn, session closed (Cease); route via lbA2 only"
 err=$(lab ctl lbA1 drain-node 2>&1) && fail "second drain-node succeeded"

@@ -34,6 +34,13 @@ fail() {
 }
 ok() { echo "ok: $*"; }
 now_ms() { date +%s%3N; }
+# out_has PATTERN CMD...: CMD's whole output matches PATTERN (no grep -q on a pipe: with
+# pipefail, a writer cut off by grep's early exit would turn a match into a failure)
+out_has() {
+	local out
+	out=$("${@:2}" 2>&1)
+	grep -q -- "$1" <<<"$out"
+}
 cleanup() {
 	lab down >/dev/null 2>&1 || true
 	rm -rf "$TMP"
@@ -88,7 +95,7 @@ lab exec router /usr/bin/python3 tests/bgp/hostile_peer.py 10.91.0.2 1790 \
 	bad_marker update_attr_length_overrun >"$TMP/hostile.out" 2>&1 ||
 	fail "hostile peer: $(cat "$TMP/hostile.out")"
 [ "$(session_since lbA1_v4)" = "$since_a1" ] || fail "lbA1's session with BIRD flapped"
-lab ctl lbA1 bgp | grep -q '^hostile ' || fail "edgelbctl bgp lists no hostile session"
+out_has '^hostile ' lab ctl lbA1 bgp || fail "edgelbctl bgp lists no hostile session"
 ecmp_a || fail "ECMP lost during the hostile peer"
 ok "hostile peer: $(grep -c '^PASS' "$TMP/hostile.out") cases answered correctly; edgelbd and its BIRD sessions unaffected"
 
@@ -112,7 +119,7 @@ done
 ok "requests through lbA1 while its edgelbd is down answered by region A (XDP forwards alone)"
 lab lb-start lbA1
 wait_for 20 ecmp_a || fail "lbA1 not announced again after restart"
-lab ctl lbA1 status | grep -q 'tables adopted' || lab ctl lbA1 --json status | grep -q '"adopted_tables":true' ||
+out_has '"adopted_tables":true' lab ctl lbA1 --json status ||
 	fail "restarted edgelbd did not adopt the tables"
 ok "edgelbd on lbA1 restarted: tables adopted, announced again (ECMP over lbA1 + lbA2)"
 streams_ok pinned 2 || fail "streams pinned to lbA1 broke: $(tail -3 "$TMP/pinned.out")"
@@ -133,7 +140,7 @@ wait_for 15 ecmp_a || fail "lbA2 not back after undrain-node"
 pid=$(awk '$2 == "edgelbd-lbA2" { print $1 }' "/run/edgelb-lab/$RUN/pids")
 lab lb-stop lbA2
 t0=$(now_ms)
-wait_for 2 bash -c "$LAB birdc -r $RUN show route all for $VIP4/32 protocol lbA2_v4 | grep -q '(65535,0)'" ||
+wait_for 2 out_has '(65535,0)' lab birdc show route all for "$VIP4/32" protocol lbA2_v4 ||
 	fail "SIGTERM: no GRACEFUL_SHUTDOWN on lbA2's route"
 kill -0 "$pid" 2>/dev/null || fail "SIGTERM: edgelbd exited before the drain wait"
 wait_for 6 bash -c "! kill -0 $pid 2>/dev/null" || fail "SIGTERM: edgelbd did not exit"
