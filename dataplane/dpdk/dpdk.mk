@@ -51,3 +51,10 @@ $(BUILD)/tests/dpdk/dp_tables_tool: $(BUILD)/tests/dpdk/dp_tables_tool.o $(DP_SH
 
 BINS += $(BUILD)/tests/dpdk/dp_tables_tool
 INTEG_TESTS += tests/integration/test_dpdk_exception.sh
+
+# The table file's promises with a worker thread and a writer running at once.
+$(BUILD)/tests/dpdk/test_dpdk_concurrency: $(BUILD)/tests/dpdk/test_dpdk_concurrency.o \
+		$(DP_TEST_OBJS)
+	$(CC) $(CFLAGS) -o $@ $^ $(DPDK_LIBS) -lcmocka -lpthread
+
+UNIT_TESTS += $(BUILD)/tests/dpdk/test_dpdk_concurrency
