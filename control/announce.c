@@ -176,8 +176,7 @@ static void evaluate(struct ed_announce *a)
 		uint64_t due;
 
 		p->healthy = prefix_healthy(a, p);
-		/* while draining, a prefix that breaks still goes at once; nothing new is announced
-		 */
+		/* draining: a prefix that breaks still goes at once, nothing is announced */
 		if (a->state == ED_BGP_DRAINING && p->healthy)
 			continue;
 		apply_action(a, p, bgp_policy_update(&p->policy, p->healthy, now), now);
