@@ -151,18 +151,6 @@ void dp_worker_offline(struct dp_worker *w)
 
 /* ---- the burst loop ---- */
 
-static inline void tx_enqueue(struct dp_worker *w, uint16_t port, struct rte_mbuf *m)
-{
-	struct dp_txbuf *b = &w->tx[port];
-
-	if (b->n == RTE_DIM(b->pkts)) { /* cannot happen with bursts of DP_BURST; stay safe */
-		rte_pktmbuf_free(m);
-		w->slot->tx_dropped++;
-		return;
-	}
-	b->pkts[b->n++] = m;
-}
-
 static void tx_flush_port(struct dp_worker *w, uint16_t port)
 {
 	struct dp_txbuf *b = &w->tx[port];
@@ -177,6 +165,16 @@ static void tx_flush_port(struct dp_worker *w, uint16_t port)
 		rte_pktmbuf_free_bulk(&b->pkts[sent], b->n - sent);
 	}
 	b->n = 0;
+}
+
+/* A port's buffer fills up when several ports' bursts go to it in one poll: send it early. */
+static inline void tx_enqueue(struct dp_worker *w, uint16_t port, struct rte_mbuf *m)
+{
+	struct dp_txbuf *b = &w->tx[port];
+
+	if (unlikely(b->n == RTE_DIM(b->pkts)))
+		tx_flush_port(w, port);
+	b->pkts[b->n++] = m;
 }
 
 static void tx_flush(struct dp_worker *w)
