@@ -15,6 +15,7 @@
 #include <rte_malloc.h>
 #include <rte_pause.h>
 #include <rte_prefetch.h>
+
 /* ---- the core's hooks ---- */
 
 #define W(ctx) ((struct dp_worker *)(ctx))
