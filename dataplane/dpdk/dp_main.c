@@ -177,8 +177,11 @@ static int parse_options(int argc, char **argv, struct dp_options *o)
 			goto bad;
 		}
 	}
-	if (optind != argc)
-		goto bad;
+	if (optind != argc) {
+		fprintf(stderr, "edgelb-dp: unexpected argument '%s'\n", argv[optind]);
+		usage();
+		return -1;
+	}
 	if (!o->proto.nnics)
 		o->proto.nic_ports[o->proto.nnics++] = 0;
 	return 0;
@@ -251,7 +254,9 @@ static int attach_tables(struct dp_runtime *rt)
 
 		if (!rc)
 			return 0;
-		if (rc != -ENOENT || waited >= rt->opt.wait_tables_sec * 10 || rt->stop) {
+		/* while waiting, a file being created (still empty) is retried like a missing one
+		 */
+		if (waited >= rt->opt.wait_tables_sec * 10 || rt->stop) {
 			fprintf(stderr, "edgelb-dp: tables: %s\n", err);
 			return rc;
 		}
