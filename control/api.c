@@ -73,6 +73,44 @@ static void count_states(const struct edgelbd *d, unsigned counts[3])
 			counts[d->vips[i]->backends[j]->row.state % 3]++;
 }
 
+/* DPDK: edgelb-dp's workers as the table file shows them (read now, not at the last watch). */
+static void render_dpdk_json(struct edgelbd *d, struct textbuf *tb)
+{
+	struct dpdk_workers w;
+
+	dpdk_fastpath_workers(&d->fp, &w);
+	tb_printf(tb, "\"tables_file\":");
+	tb_json_str(tb, d->fp.pin_dir);
+	tb_printf(tb,
+		  ",\"dpdk\":{\"pid\":%u,\"workers_alive\":%u,\"workers_polling\":%u,"
+		  "\"rx\":%llu,\"tx\":%llu,\"tx_dropped\":%llu,\"to_kernel\":%llu,"
+		  "\"from_kernel\":%llu},",
+		  w.pid, w.alive, w.online, (unsigned long long)w.rx, (unsigned long long)w.tx,
+		  (unsigned long long)w.tx_dropped, (unsigned long long)w.to_kernel,
+		  (unsigned long long)w.from_kernel);
+}
+
+static void render_dpdk_text(struct edgelbd *d, struct textbuf *tb)
+{
+	struct dpdk_workers w;
+
+	dpdk_fastpath_workers(&d->fp, &w);
+	tb_printf(tb, "fast path   %s, dpdk, tables %s, file %s\n",
+		  d->attached ? "attached" : "DETACHED", d->fp.adopted_maps ? "adopted" : "new",
+		  d->fp.pin_dir);
+	if (w.alive)
+		tb_printf(tb, "edgelb-dp   pid %u, %u worker(s) alive, %u polling\n", w.pid,
+			  w.alive, w.online);
+	else
+		tb_printf(tb, "edgelb-dp   NOT RUNNING (no live worker in the table file)\n");
+	tb_printf(tb,
+		  "dpdk        rx %llu, tx %llu, tx_dropped %llu, to_kernel %llu, "
+		  "from_kernel %llu\n",
+		  (unsigned long long)w.rx, (unsigned long long)w.tx,
+		  (unsigned long long)w.tx_dropped, (unsigned long long)w.to_kernel,
+		  (unsigned long long)w.from_kernel);
+}
+
 static void render_status(struct edgelbd *d, bool json, struct textbuf *tb)
 {
 	uint64_t uptime = (evloop_now_ns() - d->started_ns) / 1000000000ull;
@@ -86,10 +124,13 @@ static void render_status(struct edgelbd *d, bool json, struct textbuf *tb)
 		tb_json_str(tb, d->config_path);
 		tb_printf(tb,
 			  ",\"uptime_sec\":%llu,\"attached\":%s,\"adopted_tables\":%s,"
-			  "\"xdp_mode\":\"%s\",\"interfaces\":[",
+			  "\"forwarding\":\"%s\",\"xdp_mode\":\"%s\",",
 			  (unsigned long long)uptime, d->attached ? "true" : "false",
-			  d->fp.adopted_maps ? "true" : "false",
+			  d->fp.adopted_maps ? "true" : "false", d->dpdk ? "dpdk" : "xdp",
 			  d->cfg->node.xdp_mode == CONFIG_XDP_GENERIC ? "generic" : "native");
+		if (d->dpdk)
+			render_dpdk_json(d, tb);
+		tb_printf(tb, "\"interfaces\":[");
 		for (size_t i = 0; i < d->fp.n_ifs; i++) {
 			tb_printf(tb, "%s{\"name\":", i ? "," : "");
 			tb_json_str(tb, d->fp.ifs[i].name);
@@ -114,10 +155,13 @@ static void render_status(struct edgelbd *d, bool json, struct textbuf *tb)
 	}
 	tb_printf(tb, "node        %s\nconfig      %s\nuptime      %llus\n", d->cfg->node.name,
 		  d->config_path, (unsigned long long)uptime);
-	tb_printf(tb, "fast path   %s, xdp %s, tables %s, pinned in %s\n",
-		  d->attached ? "attached" : "DETACHED",
-		  d->cfg->node.xdp_mode == CONFIG_XDP_GENERIC ? "generic" : "native",
-		  d->fp.adopted_maps ? "adopted" : "new", d->fp.pin_dir);
+	if (d->dpdk)
+		render_dpdk_text(d, tb);
+	else
+		tb_printf(tb, "fast path   %s, xdp %s, tables %s, pinned in %s\n",
+			  d->attached ? "attached" : "DETACHED",
+			  d->cfg->node.xdp_mode == CONFIG_XDP_GENERIC ? "generic" : "native",
+			  d->fp.adopted_maps ? "adopted" : "new", d->fp.pin_dir);
 	for (size_t i = 0; i < d->fp.n_ifs; i++)
 		tb_printf(tb, "interface   %s (ifindex %d, %s)\n", d->fp.ifs[i].name,
 			  d->fp.ifs[i].ifindex, d->fp.ifs[i].adopted ? "adopted" : "attached");
@@ -275,8 +319,9 @@ static int render_backends(struct edgelbd *d, const char *vip, bool json, struct
 	X(pass_other)                                                                              \
 	X(tx)                                                                                      \
 	X(redirect)                                                                                \
-	X(conn_hit) X(conn_miss) X(conn_stale) X(conn_insert_failed) X(icmp_echo_replied)          \
-	    X(icmp_too_big_fwd) X(fragments)
+	X(conn_hit)                                                                                \
+	X(conn_miss) X(conn_stale) X(conn_insert_failed) X(icmp_echo_replied) X(icmp_too_big_fwd)  \
+	    X(fragments)
 
 static void render_stats(struct edgelbd *d, bool json, struct textbuf *tb)
 {
@@ -300,7 +345,30 @@ static void render_stats(struct edgelbd *d, bool json, struct textbuf *tb)
 	for (unsigned r = 0; r < LB_DROP_MAX; r++)
 		tb_printf(tb, json ? "%s\"%s\":%llu" : "  %s%-20s %llu\n", json && r ? "," : "",
 			  ed_drop_reason_name(r), (unsigned long long)g.pass_malformed[r]);
-	tb_printf(tb, json ? "}}\n" : "");
+	tb_printf(tb, json ? "}" : "");
+	if (d->dpdk) {
+		struct dpdk_workers w;
+
+		dpdk_fastpath_workers(&d->fp, &w);
+		if (json)
+			tb_printf(tb,
+				  ",\"dpdk\":{\"workers_alive\":%u,\"rx\":%llu,\"tx\":%llu,"
+				  "\"tx_dropped\":%llu,\"to_kernel\":%llu,\"from_kernel\":%llu}",
+				  w.alive, (unsigned long long)w.rx, (unsigned long long)w.tx,
+				  (unsigned long long)w.tx_dropped, (unsigned long long)w.to_kernel,
+				  (unsigned long long)w.from_kernel);
+		else
+			tb_printf(tb,
+				  "dpdk (edgelb-dp, summed over lcores):\n  %-20s %u\n"
+				  "  %-20s %llu\n  %-20s %llu\n  %-20s %llu\n  %-20s %llu\n"
+				  "  %-20s %llu\n",
+				  "workers_alive", w.alive, "rx", (unsigned long long)w.rx, "tx",
+				  (unsigned long long)w.tx, "tx_dropped",
+				  (unsigned long long)w.tx_dropped, "to_kernel",
+				  (unsigned long long)w.to_kernel, "from_kernel",
+				  (unsigned long long)w.from_kernel);
+	}
+	tb_printf(tb, json ? "}\n" : "");
 }
 
 /* ---- dispatch ---- */

@@ -18,6 +18,7 @@
 #include <syslog.h>
 #include <time.h>
 
+#include "control/lbtables_shm.h"
 #include "control/maglev.h"
 #include "control/neigh.h"
 
@@ -561,6 +562,27 @@ struct adopted {
 	size_t n_entries;
 };
 
+/* The table file's backends and VIP entries (DPDK). */
+static void read_adopted_shm(struct edgelbd *d, struct adopted *a, size_t cap)
+{
+	const struct lb_shm_map *m = lbt_shm_map(d->fp.tables);
+
+	for (uint32_t i = 0; i < LB_MAX_BACKENDS; i++) {
+		lb_shm_read_backend(m->tables, i, &a->rows[i]);
+		d->slot_gen[i] = a->rows[i].generation;
+	}
+	for (uint32_t i = 0; i < LB_SHM_VIP_SLOTS && a->n_entries < cap; i++) {
+		const struct lb_shm_vip_slot *slot = &m->tables->vips[i];
+		struct lbt_vip_entry *e = &a->entries[a->n_entries];
+
+		if (slot->state != LB_SHM_SLOT_USED)
+			continue;
+		e->key = slot->key;
+		if (!lb_shm_read_vip(m->tables, &e->key, &e->meta))
+			a->n_entries++;
+	}
+}
+
 static int read_adopted(struct edgelbd *d, struct adopted *a)
 {
 	struct lb_vip_key cur, prev_key;
@@ -572,6 +594,10 @@ static int read_adopted(struct edgelbd *d, struct adopted *a)
 	a->entries = calloc(cap, sizeof(*a->entries));
 	if (!a->rows || !a->claimed || !a->entries)
 		return -ENOMEM;
+	if (d->dpdk) {
+		read_adopted_shm(d, a, cap);
+		return 0;
+	}
 	for (uint32_t i = 0; i < LB_MAX_BACKENDS; i++) {
 		if (bpf_map_lookup_elem(d->fp.fds.backends, &i, &a->rows[i]))
 			return -errno;
@@ -814,6 +840,94 @@ static void retire_unclaimed_slots(struct edgelbd *d, struct adopted *a)
 	}
 }
 
+static int open_fastpath(struct edgelbd *d)
+{
+	char err[512];
+	int rc;
+
+	if (d->dpdk) {
+		rc = dpdk_fastpath_open(&d->fp, &d->cfg->node, DPDK_ATTACH_IF_WAIT_MS, err,
+					sizeof(err));
+		if (rc) {
+			ed_log(ED_LOG_ERROR, "fast path (dpdk): %s", err);
+			return rc;
+		}
+		dpdk_fastpath_workers(&d->fp, &d->dpdk_workers);
+		d->attached = d->dpdk_workers.alive > 0;
+		for (size_t i = 0; i < d->fp.n_ifs; i++)
+			ed_log(ED_LOG_INFO, "DPDK exception interface %s (ifindex %d)",
+			       d->fp.ifs[i].name, d->fp.ifs[i].ifindex);
+		ed_log(ED_LOG_INFO, "DPDK table file %s: %s; edgelb-dp %s", d->fp.pin_dir,
+		       d->fp.adopted_maps ? "adopted" : "new",
+		       d->attached ? "running" : "not running (yet)");
+		return 0;
+	}
+	rc = xdp_fastpath_open(&d->fp, &d->cfg->node, err, sizeof(err));
+	if (rc) {
+		ed_log(ED_LOG_ERROR, "fast path: %s", err);
+		return rc;
+	}
+	d->attached = true;
+	for (size_t i = 0; i < d->fp.n_ifs; i++)
+		ed_log(ED_LOG_INFO, "XDP on %s (ifindex %d): %s", d->fp.ifs[i].name,
+		       d->fp.ifs[i].ifindex, d->fp.ifs[i].adopted ? "adopted" : "attached");
+	ed_log(ED_LOG_INFO, "tables in %s: %s", d->fp.pin_dir,
+	       d->fp.adopted_maps ? "adopted (connections kept)" : "new");
+	return 0;
+}
+
+/* Every table again: edgelb-dp came (back), or its exception interface was recreated. */
+static void resync_all(struct edgelbd *d)
+{
+	write_node_cfg(d);
+	for (size_t i = 0; i < d->n_vips; i++) {
+		struct ed_vip *v = d->vips[i];
+
+		for (size_t j = 0; j < v->n_backends; j++) {
+			resolve_next_hop(d, v->backends[j]);
+			v->backends[j]->row.generation = 0; /* forces the row's write */
+		}
+		reconcile_vip(d, v, true);
+	}
+	sync_vip_entries(d);
+}
+
+void edgelbd_dpdk_watch(struct edgelbd *d)
+{
+	struct dpdk_workers w;
+	bool was_attached = d->attached, resync = false;
+	int ifs;
+
+	dpdk_fastpath_workers(&d->fp, &w);
+	d->attached = w.alive > 0;
+	if (d->attached != was_attached ||
+	    (d->attached && w.pid != d->dpdk_workers.pid && d->dpdk_workers.pid)) {
+		ed_log(d->attached ? ED_LOG_INFO : ED_LOG_WARN,
+		       "edgelb-dp %s (%u worker(s) alive, pid %u)",
+		       d->attached ? "running" : "not running", w.alive, w.pid);
+		resync = d->attached;
+	}
+	d->dpdk_workers = w;
+	ifs = dpdk_fastpath_refresh_ifs(&d->fp);
+	if (ifs > 0) {
+		ed_log(ED_LOG_INFO, "exception interface %s recreated (ifindex %d)",
+		       d->fp.ifs[0].name, d->fp.ifs[0].ifindex);
+		resync = true;
+	}
+	if (resync) {
+		resync_all(d);
+		return; /* reconcile_vip updated every VIP's health */
+	}
+	for (size_t i = 0; d->attached != was_attached && i < d->n_vips; i++)
+		update_vip_health(d, d->vips[i]);
+}
+
+static void on_dpdk_watch(struct evloop *loop, struct ev_timer *timer, void *arg)
+{
+	edgelbd_dpdk_watch(arg);
+	evloop_timer_arm(loop, timer, DPDK_WATCH_MS * 1000000ull);
+}
+
 int edgelbd_start(struct edgelbd *d, struct evloop *loop, struct edgelb_config *cfg,
 		  const char *config_path)
 {
@@ -826,20 +940,14 @@ int edgelbd_start(struct edgelbd *d, struct evloop *loop, struct edgelb_config *
 	d->started_ns = evloop_now_ns();
 	snprintf(d->config_path, sizeof(d->config_path), "%s", config_path);
 	ev_timer_init(&d->provisional_timer, on_provisional_timer, d);
+	ev_timer_init(&d->dpdk_watch, on_dpdk_watch, d);
+	d->dpdk = cfg->node.forwarding == CONFIG_DP_DPDK;
 	d->ring = calloc(cfg->node.ring_size, sizeof(*d->ring));
 	if (!d->ring)
 		return -ENOMEM;
-	rc = xdp_fastpath_open(&d->fp, &cfg->node, err, sizeof(err));
-	if (rc) {
-		ed_log(ED_LOG_ERROR, "fast path: %s", err);
+	rc = open_fastpath(d);
+	if (rc)
 		return rc;
-	}
-	d->attached = true;
-	for (size_t i = 0; i < d->fp.n_ifs; i++)
-		ed_log(ED_LOG_INFO, "XDP on %s (ifindex %d): %s", d->fp.ifs[i].name,
-		       d->fp.ifs[i].ifindex, d->fp.ifs[i].adopted ? "adopted" : "attached");
-	ed_log(ED_LOG_INFO, "tables in %s: %s", d->fp.pin_dir,
-	       d->fp.adopted_maps ? "adopted (connections kept)" : "new");
 	d->neigh = neigh_open(loop, on_neigh_change, d, err, sizeof(err));
 	d->hc = health_new(loop);
 	if (!d->neigh || !d->hc) {
@@ -871,7 +979,33 @@ int edgelbd_start(struct edgelbd *d, struct evloop *loop, struct edgelb_config *
 	free_adopted(&adopted);
 	if (!rc)
 		evloop_timer_arm(loop, &d->provisional_timer, PROVISIONAL_POLL_NS);
+	if (!rc && d->dpdk)
+		evloop_timer_arm(loop, &d->dpdk_watch, DPDK_WATCH_MS * 1000000ull);
 	return rc;
+}
+
+/*
+ * Detach: the VIP entries go first, so a running edgelb-dp passes everything to the kernel
+ * instead of forwarding with tables nobody maintains, then the file is removed.
+ */
+static void close_dpdk(struct edgelbd *d, bool detach)
+{
+	struct lbt *t = d->fp.tables;
+	struct lb_vip_filter none = {0};
+	int rc;
+
+	if (!detach) {
+		dpdk_fastpath_close(&d->fp);
+		ed_log(ED_LOG_INFO, "DPDK tables left in %s (edgelb-dp keeps forwarding)",
+		       d->fp.pin_dir);
+		return;
+	}
+	t->ops->set_filter(t, &none);
+	for (size_t i = 0; i < d->n_installed; i++)
+		t->ops->del_vip(t, &d->installed[i].key);
+	rc = dpdk_fastpath_remove(&d->fp);
+	ed_log(rc ? ED_LOG_ERROR : ED_LOG_INFO, "DPDK VIP entries removed, table file %s %s%s",
+	       d->fp.pin_dir, rc ? "not removed: " : "removed", rc ? strerror(-rc) : "");
 }
 
 void edgelbd_shutdown(struct edgelbd *d, bool detach)
@@ -889,12 +1023,16 @@ void edgelbd_shutdown(struct edgelbd *d, bool detach)
 	d->n_vips = 0;
 	if (ev_timer_armed(&d->provisional_timer))
 		evloop_timer_cancel(d->loop, &d->provisional_timer);
+	if (ev_timer_armed(&d->dpdk_watch))
+		evloop_timer_cancel(d->loop, &d->dpdk_watch);
 	if (d->hc)
 		health_free(d->hc);
 	d->hc = NULL;
 	neigh_close(d->neigh);
 	d->neigh = NULL;
-	if (detach && d->attached) {
+	if (d->dpdk && d->fp.tables) {
+		close_dpdk(d, detach);
+	} else if (detach && d->attached) {
 		int rc = xdp_fastpath_detach(&d->fp);
 
 		ed_log(rc ? ED_LOG_ERROR : ED_LOG_INFO, "fast path detached, pins removed%s%s",
@@ -929,6 +1067,8 @@ static int check_reloadable(const char *file, const struct config_node *a,
 		field = "xdp_mode";
 	else if (a->forwarding != b->forwarding)
 		field = "forwarding";
+	else if (strcmp(a->dpdk.shm_path, b->dpdk.shm_path))
+		field = "dpdk.shm_path";
 	else if (a->n_interfaces != b->n_interfaces)
 		field = "interfaces";
 	for (size_t i = 0; !field && i < a->n_interfaces; i++)

@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "control/config.h"
+#include "control/dpdk_attach.h"
 #include "control/evloop.h"
 #include "control/health.h"
 #include "control/lbtables.h"
@@ -97,8 +98,11 @@ struct edgelbd {
 	struct edgelb_config *cfg;
 	struct evloop *loop;
 	struct health_checker *hc;
-	struct xdp_fastpath fp;
-	bool attached;
+	struct xdp_fastpath fp; /* XDP, or DPDK (control/dpdk_attach.h): the same fields */
+	bool attached;          /* XDP attached, or DPDK table file open and edgelb-dp alive */
+	bool dpdk;              /* node.forwarding = "dpdk" */
+	struct dpdk_workers dpdk_workers; /* as of the last watch */
+	struct ev_timer dpdk_watch;       /* edgelb-dp alive? its TAPs recreated? */
 	struct neigh_table *neigh;
 	struct ed_vip **vips;
 	size_t n_vips;
@@ -126,6 +130,14 @@ struct edgelbd {
  */
 int edgelbd_start(struct edgelbd *d, struct evloop *loop, struct edgelb_config *cfg,
 		  const char *config_path);
+/*
+ * DPDK: look at edgelb-dp's worker slots and exception interfaces once (the daemon does it every
+ * DPDK_WATCH_MS): workers alive decides `attached`; workers coming back or a recreated interface
+ * rewrite every table (node, backends, rings, VIP entries). Public for tests.
+ */
+#define DPDK_WATCH_MS 500
+void edgelbd_dpdk_watch(struct edgelbd *d);
+
 /* Stop health checks and close everything; the fast path stays unless detach is true. */
 void edgelbd_shutdown(struct edgelbd *d, bool detach);
 

@@ -1,5 +1,6 @@
 # control/daemon.mk - edgelbd (the control daemon), edgelbctl (its CLI), and their integration
-# tests. edgelbd links the config loader, health checker, Maglev builder, table writer, libbpf,
+# tests. With node.forwarding = "dpdk" it writes edgelb-dp's table file (control/dpdk_attach.c,
+# control/lbtables_shm.c, no DPDK library needed). edgelbd links the config loader, health checker, Maglev builder, table writer, libbpf,
 # libmnl (neighbours), libmicrohttpd (metrics), jemalloc (its allocator) and the BGP speaker
 # (control/bgp, glued in by control/announce.c).
 
@@ -11,6 +12,7 @@ EDGELBD_OBJS := $(BUILD)/control/edgelbd.o $(BUILD)/control/daemon.o \
 	$(BUILD)/control/metrics.o $(BUILD)/control/config.o $(BUILD)/control/health.o \
 	$(BUILD)/control/evloop.o $(BUILD)/control/maglev.o $(BUILD)/control/lbtables.o \
 	$(BUILD)/control/lbtables_bpf.o $(BUILD)/control/announce.o \
+	$(BUILD)/control/dpdk_attach.o $(BUILD)/control/lbtables_shm.o \
 	$(BUILD)/control/bgp/msg.o $(BUILD)/control/bgp/speaker.o $(BUILD)/control/bgp/sock.o \
 	$(BUILD)/control/bgp/policy.o
 EDGELBD_LIBS := $(shell pkg-config --libs libbpf 2>/dev/null || echo -lbpf -lelf -lz) \
@@ -29,6 +31,8 @@ BINS += $(EDGELBD) $(EDGELBCTL)
 INTEG_TESTS += tests/integration/test_edgelbd_lab.sh tests/integration/test_edgelbd_ipv6.sh
 # the anycast lab (scripts/lab.sh) with BIRD 2: BGP, ECMP, failover between regions, drain
 INTEG_TESTS += tests/integration/test_lab_anycast.sh tests/integration/test_lab_restart.sh
+# forwarding = "dpdk": edgelbd writing the table file of a real edgelb-dp (af_packet + TAP)
+INTEG_TESTS += tests/integration/test_edgelbd_dpdk.sh
 
 # Unit test of the API answers and metrics text on a daemon without fast path (no root needed).
 API_TEST := $(BUILD)/tests/unit/test_api_protocol

@@ -39,16 +39,17 @@ struct edgelbd_main {
 
 static void usage(FILE *out)
 {
-	fprintf(out,
-		"usage: edgelbd -c FILE [--check] [--foreground] [--log-level LEVEL] "
-		"[--syslog] [--detach]\n"
-		"  -c, --config FILE   configuration (libconfig syntax, see config/edgelb.conf)\n"
-		"  --check             validate the configuration and exit (2 if invalid)\n"
-		"  --foreground        do not daemonize (logs stay on stderr)\n"
-		"  --log-level LEVEL   error, warn, info (default) or debug\n"
-		"  --syslog            also log to syslog\n"
-		"  --detach            remove a pinned fast path left by an earlier edgelbd and "
-		"exit\n");
+	fprintf(
+	    out,
+	    "usage: edgelbd -c FILE [--check] [--foreground] [--log-level LEVEL] "
+	    "[--syslog] [--detach]\n"
+	    "  -c, --config FILE   configuration (libconfig syntax, see config/edgelb.conf)\n"
+	    "  --check             validate the configuration and exit (2 if invalid)\n"
+	    "  --foreground        do not daemonize (logs stay on stderr)\n"
+	    "  --log-level LEVEL   error, warn, info (default) or debug\n"
+	    "  --syslog            also log to syslog\n"
+	    "  --detach            remove a pinned fast path (XDP) or table file (DPDK) left by "
+	    "an earlier edgelbd and exit\n");
 }
 
 static int parse_options(int argc, char **argv, struct options *opt)
@@ -223,6 +224,14 @@ int main(int argc, char **argv)
 		       cfg->n_vips, n);
 		config_free(cfg);
 		return 0;
+	}
+	if (opt.detach && cfg->node.forwarding == CONFIG_DP_DPDK) {
+		int rc = dpdk_unlink_tables(cfg->node.dpdk.shm_path);
+
+		fprintf(stderr, "edgelbd: %s: %s\n", cfg->node.dpdk.shm_path,
+			rc ? strerror(-rc) : "table file removed");
+		config_free(cfg);
+		return rc ? 1 : 0;
 	}
 	if (opt.detach) {
 		int rc = xdp_unpin_dir(cfg->node.bpf_pin_dir);

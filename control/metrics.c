@@ -148,10 +148,34 @@ static void render_global(struct edgelbd *d, struct textbuf *tb)
 			  ed_drop_reason_name(r), (unsigned long long)g.pass_malformed[r]);
 }
 
+/* edgelb-dp's own port counters, summed over its lcores. */
+static void render_dpdk(struct edgelbd *d, struct textbuf *tb)
+{
+	struct dpdk_workers w;
+
+	dpdk_fastpath_workers(&d->fp, &w);
+	help(tb, "edgelb_dpdk_workers_alive", "gauge", "edgelb-dp worker lcores alive.");
+	tb_printf(tb, "edgelb_dpdk_workers_alive %u\n", w.alive);
+	help(tb, "edgelb_dpdk_packets_total", "counter",
+	     "edgelb-dp packets: rx, tx, tx_dropped, to_kernel, from_kernel (exception port).");
+	tb_printf(tb,
+		  "edgelb_dpdk_packets_total{what=\"rx\"} %llu\n"
+		  "edgelb_dpdk_packets_total{what=\"tx\"} %llu\n"
+		  "edgelb_dpdk_packets_total{what=\"tx_dropped\"} %llu\n"
+		  "edgelb_dpdk_packets_total{what=\"to_kernel\"} %llu\n"
+		  "edgelb_dpdk_packets_total{what=\"from_kernel\"} %llu\n",
+		  (unsigned long long)w.rx, (unsigned long long)w.tx,
+		  (unsigned long long)w.tx_dropped, (unsigned long long)w.to_kernel,
+		  (unsigned long long)w.from_kernel);
+}
+
 void metrics_render(struct edgelbd *d, struct textbuf *tb)
 {
-	help(tb, "edgelb_fastpath_attached", "gauge", "1 while the XDP program is attached.");
+	help(tb, "edgelb_fastpath_attached", "gauge",
+	     "1 while the XDP program is attached (DPDK: table file open, edgelb-dp alive).");
 	tb_printf(tb, "edgelb_fastpath_attached{node=\"%s\"} %d\n", d->cfg->node.name, d->attached);
+	if (d->dpdk)
+		render_dpdk(d, tb);
 	help(tb, "edgelb_conn_table_capacity", "gauge", "Entries of the connection table.");
 	tb_printf(tb, "edgelb_conn_table_capacity %u\n", d->cfg->node.conn_table_size);
 	help(tb, "edgelb_ring_updates_total", "counter", "Maglev rings installed.");
