@@ -105,6 +105,9 @@ int main(void)
 		memcpy(copy, ring, sizeof(ring));
 		__asm__ volatile("" : : "r"(copy) : "memory");
 		memcpy_ns[r] = now_ns() - t0;
+		/* as in operation, the next change of this VIP comes later than one RCU grace
+		 * period (the writer waits for one in the background after each flip) */
+		usleep(50000);
 	}
 	double base = median_us(memcpy_ns);
 

@@ -85,8 +85,9 @@ int lbt_bpf_prepare_rings(struct bpf_map *rings, uint32_t ring_size);
 
 /*
  * ring_size must equal the size lbt_bpf_prepare_rings() was given. Use lbt_bpf_fds_from_obj():
- * ring_active is required. Ring changes never block on the kernel except when the same VIP's
- * ring changed less than a second before (then one RCU grace period). With vip_slots, every VIP
+ * ring_active is required. A ring change is a copy into the VIP's idle half and one store; a
+ * background thread then waits out an RCU grace period, so set_ring blocks only when the same
+ * VIP changes again before that grace period has ended (milliseconds). With vip_slots, every VIP
  * change is mirrored into the slots, and the slots are first made to agree with `vips` (a daemon
  * killed between the two writes leaves them apart).
  */

@@ -15,14 +15,34 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <time.h>
+#include <pthread.h>
+#include <stdbool.h>
 #include <unistd.h>
 
 /* Per VIP: its double-buffered ring (inner map) mapped into our memory. */
 struct ring_state {
-	int fd;		 /* inner map; -1: not created / adopted yet */
-	uint32_t *slots; /* mmap of its 2 * ring_size values (each in an 8-byte cell) */
-	uint64_t last_flip_ns;
+	int fd;            /* inner map; -1: not created / adopted yet */
+	uint32_t *slots;   /* mmap of its 2 * ring_size values (each in an 8-byte cell) */
+	uint64_t flip_seq; /* grace.flips when this VIP last flipped; 0: never */
+};
+
+/*
+ * Grace periods, waited for off the caller's thread. After a flip, the half that went idle may
+ * still be read by XDP programs that started before it; it may be rewritten only after an RCU
+ * grace period. A worker thread waits for one after every flip (by re-installing an inner map,
+ * which makes the kernel wait for running programs), so by the time the same VIP changes again
+ * the wait is usually over and set_ring never blocks the daemon's event loop.
+ */
+struct grace {
+	pthread_mutex_t lock;
+	pthread_cond_t wake, done;
+	pthread_t thread;
+	bool started, stop;
+	uint64_t flips;     /* flips so far */
+	uint64_t covered;   /* every flip up to this one is followed by a full grace period */
+	uint32_t probe_vip; /* a VIP whose inner map the worker re-installs */
+	int probe_fd;
+	int error; /* last failure of the worker, reported by the next set_ring */
 };
 
 /* ring_active: LB_MAX_VIPS u32 values in 8-byte cells, page-rounded */
@@ -39,6 +59,7 @@ struct lbt_bpf {
 	volatile uint32_t *active; /* mmap of ring_active: 1 or 2 per VIP, 0 none */
 	struct lb_vip_slot *slots; /* mmap of vip_slots; NULL: the program has none */
 	struct ring_state ring[LB_MAX_VIPS];
+	struct grace grace;
 };
 
 static struct lbt_bpf *to_bpf(struct lbt *t)
@@ -93,7 +114,8 @@ static int vip_slot_refill(struct lbt_bpf *b, uint32_t idx)
 
 	while (!rc) {
 		key = next;
-		if (lb_vip_slot_index(&key) == idx && !bpf_map_lookup_elem(b->fd.vips, &key, &meta)) {
+		if (lb_vip_slot_index(&key) == idx &&
+		    !bpf_map_lookup_elem(b->fd.vips, &key, &meta)) {
 			vip_slot_write(&b->slots[idx], &key, &meta);
 			return 0;
 		}
@@ -187,13 +209,7 @@ int lbt_bpf_prepare_rings(struct bpf_map *rings, uint32_t ring_size)
 	return fd;
 }
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
+static void grace_note_flip(struct lbt_bpf *b, uint32_t vip_id, struct ring_state *rs);
 
 /*
  * The VIP's ring map: created and installed on first use, or adopted from the outer map when a
@@ -202,11 +218,12 @@ static uint64_t now_ns(void)
 static int ring_attach(struct lbt_bpf *b, uint32_t vip_id, struct ring_state *rs)
 {
 	uint32_t inner_id;
+	bool adopted = false;
 	int fd, rc;
 
 	if (!bpf_map_lookup_elem(b->fd.rings, &vip_id, &inner_id) &&
 	    (fd = bpf_map_get_fd_by_id(inner_id)) >= 0) {
-		rs->last_flip_ns = now_ns(); /* unknown: assume recent, so the next flip waits */
+		adopted = true;
 	} else {
 		fd = ring_map_create(b->ring_size);
 		if (fd < 0)
@@ -216,10 +233,9 @@ static int ring_attach(struct lbt_bpf *b, uint32_t vip_id, struct ring_state *rs
 			close(fd);
 			return rc;
 		}
-		rs->last_flip_ns = 0;
 	}
-	rs->slots = mmap(NULL, ring_map_bytes(b->ring_size), PROT_READ | PROT_WRITE, MAP_SHARED,
-			 fd, 0);
+	rs->slots =
+	    mmap(NULL, ring_map_bytes(b->ring_size), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (rs->slots == MAP_FAILED) {
 		rc = -errno;
 		rs->slots = NULL;
@@ -227,21 +243,91 @@ static int ring_attach(struct lbt_bpf *b, uint32_t vip_id, struct ring_state *rs
 		return rc;
 	}
 	rs->fd = fd;
+	if (adopted) /* its last flip is unknown: the first rewrite waits for a grace period */
+		grace_note_flip(b, vip_id, rs);
 	return 0;
 }
 
-/*
- * Wait until no XDP program can still be reading a ring half that was live until recently:
- * re-installing the same inner map makes the kernel wait for running programs (an RCU grace
- * period). Programs run for microseconds; a half idle for a second needs no wait.
- */
-static int ring_quiesce(struct lbt_bpf *b, uint32_t vip_id, struct ring_state *rs)
+static void *grace_worker(void *arg)
 {
-	if (!rs->last_flip_ns || now_ns() - rs->last_flip_ns > 1000000000ull)
+	struct lbt_bpf *b = arg;
+	struct grace *g = &b->grace;
+
+	pthread_mutex_lock(&g->lock);
+	for (;;) {
+		while (!g->stop && g->covered == g->flips)
+			pthread_cond_wait(&g->wake, &g->lock);
+		if (g->stop)
+			break;
+		uint64_t target = g->flips;
+		uint32_t vip = g->probe_vip;
+		int fd = g->probe_fd;
+
+		pthread_mutex_unlock(&g->lock);
+		int rc = bpf_map_update_elem(b->fd.rings, &vip, &fd, BPF_ANY) ? -errno : 0;
+		pthread_mutex_lock(&g->lock);
+		if (rc)
+			g->error = rc;
+		g->covered = target; /* failed or not: never wait forever on the worker */
+		pthread_cond_broadcast(&g->done);
+	}
+	pthread_mutex_unlock(&g->lock);
+	return NULL;
+}
+
+/* Started on the first flip, not at creation: edgelbd may fork (daemonize) after creating us. */
+static int grace_start(struct lbt_bpf *b)
+{
+	struct grace *g = &b->grace;
+
+	if (g->started)
 		return 0;
-	if (bpf_map_update_elem(b->fd.rings, &vip_id, &rs->fd, BPF_ANY))
-		return -errno;
+	if (pthread_create(&g->thread, NULL, grace_worker, b))
+		return -EAGAIN;
+	g->started = true;
 	return 0;
+}
+
+/* A flip of this VIP happened; ask the worker for a grace period after it. */
+static void grace_note_flip(struct lbt_bpf *b, uint32_t vip_id, struct ring_state *rs)
+{
+	struct grace *g = &b->grace;
+
+	pthread_mutex_lock(&g->lock);
+	rs->flip_seq = ++g->flips;
+	g->probe_vip = vip_id;
+	g->probe_fd = rs->fd;
+	pthread_cond_signal(&g->wake);
+	pthread_mutex_unlock(&g->lock);
+}
+
+/* Before rewriting this VIP's idle half: wait until its last flip is covered by a grace period. */
+static int grace_wait(struct lbt_bpf *b, struct ring_state *rs)
+{
+	struct grace *g = &b->grace;
+	int rc;
+
+	pthread_mutex_lock(&g->lock);
+	while (rs->flip_seq > g->covered)
+		pthread_cond_wait(&g->done, &g->lock);
+	rc = g->error;
+	g->error = 0;
+	pthread_mutex_unlock(&g->lock);
+	return rc;
+}
+
+static void grace_stop(struct lbt_bpf *b)
+{
+	struct grace *g = &b->grace;
+
+	if (!g->started)
+		return;
+	pthread_mutex_lock(&g->lock);
+	g->stop = true;
+	pthread_cond_signal(&g->wake);
+	pthread_mutex_unlock(&g->lock);
+	pthread_join(g->thread, NULL);
+	g->started = false;
 }
 
 static int bpf_set_ring(struct lbt *t, uint32_t vip_id, const uint32_t *ring, uint32_t size)
@@ -256,9 +342,12 @@ static int bpf_set_ring(struct lbt *t, uint32_t vip_id, const uint32_t *ring, ui
 	rs = &b->ring[vip_id];
 	if (!rs->slots && (rc = ring_attach(b, vip_id, rs)))
 		return rc;
+	rc = grace_start(b);
+	if (rc)
+		return rc;
 	live = b->active[2 * vip_id]; /* 8-byte cells */
 	next = live == 1 ? 2 : 1;
-	rc = ring_quiesce(b, vip_id, rs);
+	rc = grace_wait(b, rs);
 	if (rc)
 		return rc;
 	half = rs->slots + (size_t)2 * (next - 1) * size;
@@ -267,7 +356,7 @@ static int bpf_set_ring(struct lbt *t, uint32_t vip_id, const uint32_t *ring, ui
 	/* publish: the ring's contents before the selector (x86 keeps stores in order; the
 	 * release makes the compiler keep them too) */
 	__atomic_store_n(&b->active[2 * vip_id], next, __ATOMIC_RELEASE);
-	rs->last_flip_ns = now_ns();
+	grace_note_flip(b, vip_id, rs);
 	return 0;
 }
 
@@ -358,18 +447,18 @@ static int find_map_fd(struct bpf_object *obj, const char *name)
 int lbt_bpf_fds_from_obj(struct bpf_object *obj, struct lbt_bpf_fds *fds)
 {
 	*fds = (struct lbt_bpf_fds){
-		.node_cfg = find_map_fd(obj, "node_cfg"),
-		.vip_filter = find_map_fd(obj, "vip_filter"),
-		.vips = find_map_fd(obj, "vips"),
-		.rings = find_map_fd(obj, "rings"),
-		.backends = find_map_fd(obj, "backends"),
-		.conns = find_map_fd(obj, "conns"),
-		.global_stats = find_map_fd(obj, "global_stats"),
-		.vip_stats = find_map_fd(obj, "vip_stats"),
-		.backend_stats = find_map_fd(obj, "backend_stats"),
-		.conn_cache = find_map_fd(obj, "conn_cache"),
-		.ring_active = find_map_fd(obj, "ring_active"),
-		.vip_slots = find_map_fd(obj, "vip_slots"),
+	    .node_cfg = find_map_fd(obj, "node_cfg"),
+	    .vip_filter = find_map_fd(obj, "vip_filter"),
+	    .vips = find_map_fd(obj, "vips"),
+	    .rings = find_map_fd(obj, "rings"),
+	    .backends = find_map_fd(obj, "backends"),
+	    .conns = find_map_fd(obj, "conns"),
+	    .global_stats = find_map_fd(obj, "global_stats"),
+	    .vip_stats = find_map_fd(obj, "vip_stats"),
+	    .backend_stats = find_map_fd(obj, "backend_stats"),
+	    .conn_cache = find_map_fd(obj, "conn_cache"),
+	    .ring_active = find_map_fd(obj, "ring_active"),
+	    .vip_slots = find_map_fd(obj, "vip_slots"),
 	};
 	if (fds->node_cfg < 0 || fds->vip_filter < 0 || fds->vips < 0 || fds->rings < 0 ||
 	    fds->backends < 0 || fds->conns < 0 || fds->global_stats < 0 || fds->vip_stats < 0 ||
@@ -407,6 +496,9 @@ struct lbt *lbt_bpf_new(const struct lbt_bpf_fds *fds, uint32_t ring_size)
 	b->ncpus = libbpf_num_possible_cpus();
 	for (int i = 0; i < LB_MAX_VIPS; i++)
 		b->ring[i].fd = -1;
+	pthread_mutex_init(&b->grace.lock, NULL);
+	pthread_cond_init(&b->grace.wake, NULL);
+	pthread_cond_init(&b->grace.done, NULL);
 	if (fds->ring_active > 0) {
 		void *mem = mmap(NULL, ACTIVE_MAP_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED,
 				 fds->ring_active, 0);
@@ -436,6 +528,7 @@ void lbt_bpf_free(struct lbt *t)
 
 	if (!t)
 		return;
+	grace_stop(b); /* before closing the fds the worker may use */
 	for (int i = 0; i < LB_MAX_VIPS; i++) {
 		if (b->ring[i].slots)
 			munmap(b->ring[i].slots, ring_map_bytes(b->ring_size));
@@ -446,5 +539,8 @@ void lbt_bpf_free(struct lbt *t)
 		munmap((void *)b->active, ACTIVE_MAP_BYTES);
 	if (b->slots)
 		munmap(b->slots, VIP_SLOTS_BYTES);
+	pthread_mutex_destroy(&b->grace.lock);
+	pthread_cond_destroy(&b->grace.wake);
+	pthread_cond_destroy(&b->grace.done);
 	free(b);
 }
