@@ -128,7 +128,8 @@ struct {
 	__type(value, struct conn_cache_entry);
 } conn_cache SEC(".maps");
 
-/* The coarse clock, per CPU: re-read from the kernel every LB_TICK_REFRESH calls, not per packet. */
+/* The coarse clock, per CPU: re-read from the kernel every LB_TICK_REFRESH calls, not per packet.
+ */
 struct tick_state {
 	__u32 tick;
 	__u32 countdown;
@@ -188,7 +189,7 @@ LB_INLINE int lb_hook_vip_addr_filter(void *ctx, const struct lb_flow *f)
 	return filter && lb_vip_filter_test(filter, &f->dst, f->family);
 }
 
-#define LB_READ_ONCE(x) (*(const volatile typeof(x) *)&(x))
+#define LB_READ_ONCE(x)       (*(const volatile typeof(x) *)&(x))
 #define lb_compiler_barrier() asm volatile("" ::: "memory")
 
 /* The key's slot, if it holds the key and was not being rewritten: its meta copied out, else 0. */
@@ -295,6 +296,42 @@ LB_INLINE int conn_write_back(struct conn_cache_entry *e)
 	return bpf_map_update_elem(&conns, &e->key, &e->val, BPF_ANY);
 }
 
+#define LB_MAX_CPUS 1024
+
+struct conn_probe {
+	const struct lb_flow *key;
+	__u32 slot;
+	__u32 self;
+	struct lb_conn *found;
+};
+
+static long conn_probe_cpu(__u32 cpu, void *arg)
+{
+	struct conn_probe *p = arg;
+	struct conn_cache_entry *e;
+
+	if (cpu == p->self)
+		return 0;
+	e = bpf_map_lookup_percpu_elem(&conn_cache, &p->slot, cpu);
+	if (!e)
+		return 1; /* past the last possible CPU */
+	if (conn_key_eq(&e->key, p->key)) {
+		p->found = &e->val;
+		return 1;
+	}
+	return 0;
+}
+
+/* The same cache slot on the other CPUs (read without their cooperation: the entry is copied
+ * as it is; a torn copy fails the key compare or the backend generation check). */
+static __always_inline struct lb_conn *conn_find_on_other_cpu(__u32 slot, const struct lb_flow *key)
+{
+	struct conn_probe p = {.key = key, .slot = slot, .self = bpf_get_smp_processor_id()};
+
+	bpf_loop(LB_MAX_CPUS, conn_probe_cpu, &p, 0);
+	return p.found;
+}
+
 LB_INLINE struct lb_conn *lb_hook_conn_get(void *ctx, const struct lb_flow *key)
 {
 	__u32 slot = conn_cache_slot(key);
@@ -325,8 +362,19 @@ LB_INLINE struct lb_conn *lb_hook_conn_get(void *ctx, const struct lb_flow *key)
 		return &e->val;
 	}
 	shared = bpf_map_lookup_elem(&conns, key);
-	if (!shared)
-		return 0;
+	if (!shared) {
+		/*
+		 * A flow in its first tick lives only in the cache of the CPU that saw it start.
+		 * If it moved here (an RSS change, or a NIC that does not keep flows on one CPU),
+		 * find it there and publish it, so it keeps its backend across a ring change.
+		 * Only misses pay for this probe; a genuinely unknown flow costs one lookup per
+		 * CPU.
+		 */
+		shared = conn_find_on_other_cpu(slot, key);
+		if (!shared)
+			return 0;
+		bpf_map_update_elem(&conns, key, shared, BPF_ANY);
+	}
 	if (e->dirty && e->key.family)
 		conn_write_back(e); /* evicting an unshared entry: keep it */
 	e->key = *key;

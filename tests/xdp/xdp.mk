@@ -41,3 +41,10 @@ $(BUILD)/tests/xdp/test_vip_slots: tests/xdp/test_vip_slots.c $(BUILD)/bpf/lb.sk
 		-lcmocka -lpthread
 
 UNIT_TESTS += $(BUILD)/tests/xdp/test_vip_slots
+
+$(BUILD)/tests/xdp/test_conn_cpu_move: tests/xdp/test_conn_cpu_move.c $(BUILD)/bpf/lb.skel.h \
+		$(CORE_LIB_OBJS)
+	$(CC) $(CFLAGS) -Wno-missing-field-initializers -o $@ $< $(CORE_LIB_OBJS) $(BPF_LIBS) \
+		-lcmocka -lpthread
+
+UNIT_TESTS += $(BUILD)/tests/xdp/test_conn_cpu_move
