@@ -26,6 +26,7 @@
 #include "control/lbtables_shm.h"
 #include "tests/dpdk/dp_testenv.h"
 
+#include "tests/xdp/fx_check.h"
 #include "tests/xdp/fx_tables.h" /* the fixtures, their types and their topology */
 
 #define NCASES (sizeof(fx_cases) / sizeof(fx_cases[0])) /* fixture cases */
@@ -85,74 +86,6 @@ static int group_teardown(void **state)
 	return 0;
 }
 
-static void hexdump_diff(const unsigned char *got, size_t got_len, const unsigned char *want,
-			 size_t want_len)
-{
-	fprintf(stderr, "  output (%zu bytes) != expected (%zu bytes)\n", got_len, want_len);
-	for (size_t i = 0; i < (got_len > want_len ? got_len : want_len); i++) {
-		int g = i < got_len ? got[i] : -1, w = i < want_len ? want[i] : -1;
-
-		if (g != w)
-			fprintf(stderr, "    byte %zu: got %02x want %02x\n", i, g & 0xff,
-				w & 0xff);
-	}
-}
-
-static int check_counters(const struct fx_case *c, const struct lb_global_stats *before,
-			  const struct lb_global_stats *after)
-{
-	const uint64_t *b = (const uint64_t *)before, *a = (const uint64_t *)after;
-	int bad = 0;
-
-	for (size_t w = 0; w < sizeof(*before) / 8; w++) {
-		uint64_t want = 0;
-		const char *name = NULL;
-
-		for (int i = 0; i < c->ncounters; i++)
-			if (c->counters[i].offset == w * 8) {
-				want = c->counters[i].delta;
-				name = c->counters[i].name;
-			}
-		if (a[w] - b[w] != want) {
-			fprintf(stderr, "  counter at offset %zu (%s) changed by %llu, want %llu\n",
-				w * 8, name ? name : "unexpected",
-				(unsigned long long)(a[w] - b[w]), (unsigned long long)want);
-			bad = 1;
-		}
-	}
-	return bad;
-}
-
-static int check_flow_stats(struct lbt *t, const struct fx_case *c, const struct lb_vip_stats *vb,
-			    const struct lb_backend_stats *bb)
-{
-	struct lb_vip_stats va;
-	struct lb_backend_stats ba;
-	int bad = 0;
-
-	if (c->vip < 0 || c->backend < 0)
-		return 0;
-	t->ops->read_vip_stats(t, c->vip, &va);
-	t->ops->read_backend_stats(t, c->backend, &ba);
-	if (va.packets - vb->packets != 1 || va.bytes - vb->bytes != c->in_len ||
-	    va.new_flows - vb->new_flows != (uint64_t)c->new_flow) {
-		fprintf(stderr, "  VIP %d counters: +%llu packets +%llu bytes +%llu new\n", c->vip,
-			(unsigned long long)(va.packets - vb->packets),
-			(unsigned long long)(va.bytes - vb->bytes),
-			(unsigned long long)(va.new_flows - vb->new_flows));
-		bad = 1;
-	}
-	if (ba.packets - bb->packets != 1 || ba.bytes - bb->bytes != c->in_len ||
-	    ba.new_flows - bb->new_flows != (uint64_t)c->new_flow) {
-		fprintf(stderr, "  backend %d counters: +%llu packets +%llu bytes +%llu new\n",
-			c->backend, (unsigned long long)(ba.packets - bb->packets),
-			(unsigned long long)(ba.bytes - bb->bytes),
-			(unsigned long long)(ba.new_flows - bb->new_flows));
-		bad = 1;
-	}
-	return bad;
-}
-
 static void test_fixture(void **state)
 {
 	const struct fx_case *c = *state;
@@ -180,12 +113,12 @@ static void test_fixture(void **state)
 	}
 	/* a dropped frame leaves by no port; every other verdict's frame is compared whole */
 	if (c->verdict != LB_DROP && (out_len != c->out_len || memcmp(out, c->out, out_len))) {
-		hexdump_diff(out, out_len, c->out, c->out_len);
+		fx_hexdump_diff("edgelb-dp", out, out_len, c->out, c->out_len);
 		bad = 1;
 	}
 	t->ops->read_global(t, &after);
-	bad |= check_counters(c, &before, &after);
-	bad |= check_flow_stats(t, c, &vb, &bb);
+	bad |= fx_check_counters("edgelb-dp", c, &before, &after);
+	bad |= fx_check_flow_stats("edgelb-dp", t, c, &vb, &bb);
 	assert_int_equal(bad, 0);
 }
 

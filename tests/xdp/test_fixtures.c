@@ -26,6 +26,7 @@
 #include "control/lbtables.h"
 #include "dataplane/user/user_tables.h"
 
+#include "tests/xdp/fx_check.h"
 #include "tests/xdp/fx_tables.h"
 
 #define NCASES (sizeof(fx_cases) / sizeof(fx_cases[0]))
@@ -125,76 +126,6 @@ static int xdp_to_verdict(int act)
 	}
 }
 
-static void hexdump_diff(const char *who, const unsigned char *got, size_t got_len,
-			 const unsigned char *want, size_t want_len)
-{
-	fprintf(stderr, "  %s output (%zu bytes) != expected (%zu bytes)\n", who, got_len,
-		want_len);
-	for (size_t i = 0; i < (got_len > want_len ? got_len : want_len); i++) {
-		int g = i < got_len ? got[i] : -1, w = i < want_len ? want[i] : -1;
-		if (g != w)
-			fprintf(stderr, "    byte %zu: got %02x want %02x\n", i, g & 0xff,
-				w & 0xff);
-	}
-}
-
-/* Compare every global counter's change with the expectation; name each difference. */
-static int check_counters(const char *who, const struct fx_case *c,
-			  const struct lb_global_stats *before, const struct lb_global_stats *after)
-{
-	const uint64_t *b = (const uint64_t *)before, *a = (const uint64_t *)after;
-	int bad = 0;
-
-	for (size_t w = 0; w < sizeof(*before) / 8; w++) {
-		uint64_t want = 0;
-		const char *name = NULL;
-
-		for (int i = 0; i < c->ncounters; i++)
-			if (c->counters[i].offset == w * 8) {
-				want = c->counters[i].delta;
-				name = c->counters[i].name;
-			}
-		if (a[w] - b[w] != want) {
-			fprintf(stderr,
-				"  %s: counter at offset %zu (%s) changed by %llu, want %llu\n",
-				who, w * 8, name ? name : "unexpected",
-				(unsigned long long)(a[w] - b[w]), (unsigned long long)want);
-			bad = 1;
-		}
-	}
-	return bad;
-}
-
-static int check_flow_stats(const char *who, struct lbt *t, const struct fx_case *c,
-			    const struct lb_vip_stats *vb, const struct lb_backend_stats *bb)
-{
-	struct lb_vip_stats va;
-	struct lb_backend_stats ba;
-	int bad = 0;
-
-	if (c->vip < 0 || c->backend < 0)
-		return 0;
-	t->ops->read_vip_stats(t, c->vip, &va);
-	t->ops->read_backend_stats(t, c->backend, &ba);
-	if (va.packets - vb->packets != 1 || va.bytes - vb->bytes != c->in_len ||
-	    va.new_flows - vb->new_flows != (uint64_t)c->new_flow) {
-		fprintf(stderr, "  %s: VIP %d counters: +%llu packets +%llu bytes +%llu new\n", who,
-			c->vip, (unsigned long long)(va.packets - vb->packets),
-			(unsigned long long)(va.bytes - vb->bytes),
-			(unsigned long long)(va.new_flows - vb->new_flows));
-		bad = 1;
-	}
-	if (ba.packets - bb->packets != 1 || ba.bytes - bb->bytes != c->in_len ||
-	    ba.new_flows - bb->new_flows != (uint64_t)c->new_flow) {
-		fprintf(stderr, "  %s: backend %d counters: +%llu packets +%llu bytes +%llu new\n",
-			who, c->backend, (unsigned long long)(ba.packets - bb->packets),
-			(unsigned long long)(ba.bytes - bb->bytes),
-			(unsigned long long)(ba.new_flows - bb->new_flows));
-		bad = 1;
-	}
-	return bad;
-}
-
 /* Run one case through one runner; returns non-zero on any mismatch (after printing it). */
 static int run_one(const char *who, struct lbt *t, const struct fx_case *c,
 		   int (*run)(const struct fx_case *c, unsigned char *out, size_t *out_len))
@@ -222,12 +153,12 @@ static int run_one(const char *who, struct lbt *t, const struct fx_case *c,
 		bad = 1;
 	}
 	if (out_len != c->out_len || memcmp(out, c->out, out_len)) {
-		hexdump_diff(who, out, out_len, c->out, c->out_len);
+		fx_hexdump_diff(who, out, out_len, c->out, c->out_len);
 		bad = 1;
 	}
 	t->ops->read_global(t, &after);
-	bad |= check_counters(who, c, &before, &after);
-	bad |= check_flow_stats(who, t, c, &vb, &bb);
+	bad |= fx_check_counters(who, c, &before, &after);
+	bad |= fx_check_flow_stats(who, t, c, &vb, &bb);
 	return bad;
 }
 
@@ -327,8 +258,8 @@ int main(void)
 	}
 	tests[NCASES].name = "conn_entries_keep_flow_hash";
 	tests[NCASES].test_func = test_conn_entries_keep_flow_hash;
-	int failed = _cmocka_run_group_tests("xdp_fixtures", tests, NCASES + 1, group_setup,
-					     group_teardown);
+	int failed =
+	    _cmocka_run_group_tests("xdp_fixtures", tests, NCASES + 1, group_setup, group_teardown);
 	free(tests);
 	return failed;
 }
