@@ -33,6 +33,8 @@ INTEG_TESTS += tests/integration/test_edgelbd_lab.sh tests/integration/test_edge
 INTEG_TESTS += tests/integration/test_lab_anycast.sh tests/integration/test_lab_restart.sh
 # forwarding = "dpdk": edgelbd writing the table file of a real edgelb-dp (af_packet + TAP)
 INTEG_TESTS += tests/integration/test_edgelbd_dpdk.sh
+# the anycast lab with lbA2 on DPDK (LAB_DPDK=1): BGP through the exception path, XDP/DPDK ECMP
+INTEG_TESTS += tests/integration/test_lab_dpdk.sh
 
 # Unit test of the API answers and metrics text on a daemon without fast path (no root needed).
 API_TEST := $(BUILD)/tests/unit/test_api_protocol
