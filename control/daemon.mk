@@ -55,3 +55,10 @@ $(ANNOUNCE_TEST): $(BUILD)/tests/unit/test_announce.o \
 		$(filter-out $(BUILD)/control/edgelbd.o,$(EDGELBD_OBJS))
 	$(CC) $(CFLAGS) $^ -o $@ $(EDGELBD_LIBS) -lcmocka
 UNIT_TESTS += $(ANNOUNCE_TEST)
+
+# Unit test of the DPDK attach (table file create/adopt/lock, worker slots, interfaces).
+DPDK_ATTACH_TEST := $(BUILD)/tests/unit/test_dpdk_attach
+$(DPDK_ATTACH_TEST): $(BUILD)/tests/unit/test_dpdk_attach.o $(BUILD)/control/dpdk_attach.o \
+		$(BUILD)/control/lbtables_shm.o $(BUILD)/control/lbtables.o
+	$(CC) $(CFLAGS) $^ -o $@ -lcmocka
+UNIT_TESTS += $(DPDK_ATTACH_TEST)

@@ -69,9 +69,9 @@ static int find_ifs(struct xdp_fastpath *fp, const struct config_node *node, uin
 		       waited_us < (uint64_t)wait_ms * 1000) {
 			if (!waited_us)
 				fprintf(stderr,
-					"edgelbd: waiting up to %u s for interface %s "
+					"edgelbd: waiting up to %.1f s for interface %s "
 					"(edgelb-dp's exception port)\n",
-					wait_ms / 1000, xi->name);
+					wait_ms / 1000.0, xi->name);
 			usleep(IF_POLL_US);
 			waited_us += IF_POLL_US;
 		}
