@@ -45,7 +45,7 @@ $(BUILD)/tests/dpdk/test_dpdk_xdp_agreement: $(DP_AGREE_OBJS)
 
 UNIT_TESTS += $(BUILD)/tests/dpdk/test_dpdk_xdp_agreement
 
-# A table writer for integration tests and benchmarks (edgelbd's part until it drives DPDK).
+# A table writer for tests and benchmarks that run edgelb-dp without edgelbd.
 $(BUILD)/tests/dpdk/dp_tables_tool: $(BUILD)/tests/dpdk/dp_tables_tool.o $(DP_SHM_OBJS)
 	$(CC) $(CFLAGS) -o $@ $^
 
