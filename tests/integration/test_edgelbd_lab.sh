@@ -63,7 +63,8 @@ requests() {
 		echo 'header = "Connection: close"'
 		echo 'data = "{\"prompt\":\"x\",\"max_tokens\":1}"'
 		echo 'write-out = "%{http_code} %header{x-backend}\n"'
-		echo 'max-time = 10' # a slow answer on a loaded machine is not a failure
+		# a slow answer on a loaded machine is not a failure: only no answer is
+		echo 'max-time = 10'
 		for ((i = 0; i < n; i++)); do
 			echo "url = \"http://$LAB_VIP:$LAB_PORT/v1/completions\""
 			echo 'output = "/dev/null"'
