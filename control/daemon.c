@@ -5,6 +5,7 @@
  * ring, the VIP entry sync by difference, reload as a diff, and logging (see daemon.h).
  */
 #include "control/daemon.h"
+#include "control/ring_cache.h"
 
 #include "control/announce.h"
 
@@ -238,30 +239,53 @@ static bool ring_membership_changed(const struct ed_vip *v)
 	return false;
 }
 
-static int install_ring(struct edgelbd *d, struct ed_vip *v)
+/* The backends that belong in v's ring now, as Maglev wants them; returns how many. */
+static size_t ring_members(const struct ed_vip *v, struct maglev_backend *mb, bool warn)
 {
-	struct maglev_backend *mb = calloc(v->n_backends + 1, sizeof(*mb));
-	uint32_t m = d->cfg->node.ring_size, n = 0;
-	struct lbt *t = d->fp.tables;
-	int rc;
+	size_t n = 0;
 
-	if (!mb)
-		return -ENOMEM;
 	for (size_t i = 0; i < v->n_backends; i++) {
 		struct ed_backend *b = v->backends[i];
 
 		if (backend_eligible(b))
 			mb[n++] = (struct maglev_backend){b->cfg.name, b->slot, b->cfg.weight};
-		else if (b->admin == CONFIG_BACKEND_UP && b->health_up && !b->mac_known)
+		else if (warn && b->admin == CONFIG_BACKEND_UP && b->health_up && !b->mac_known)
 			ed_log(ED_LOG_WARN,
 			       "backend %s (vip %s): healthy but no next-hop MAC "
 			       "resolved yet; kept out of the ring",
 			       b->cfg.name, v->cfg.name);
 	}
-	rc = maglev_build(mb, n, m, d->ring);
+	return n;
+}
+
+static void precompute_soon(struct edgelbd *d, struct ed_vip *v)
+{
+	v->precompute_next = 0;
+	if (d->ring_cache && !ev_timer_armed(&d->precompute_timer))
+		evloop_timer_arm(d->loop, &d->precompute_timer, 1000000); /* after this burst */
+}
+
+static int install_ring(struct edgelbd *d, struct ed_vip *v)
+{
+	struct maglev_backend *mb = calloc(v->n_backends + 1, sizeof(*mb));
+	uint32_t m = d->cfg->node.ring_size, n;
+	struct lbt *t = d->fp.tables;
+	const uint32_t *ring = NULL;
+	int rc = 0;
+
+	if (!mb)
+		return -ENOMEM;
+	n = (uint32_t)ring_members(v, mb, true);
+	/* a backend's death was foreseen: its ring is ready (the same one maglev_build gives) */
+	if (d->ring_cache)
+		ring = ring_cache_get(d->ring_cache, v->vip_id, mb, n);
+	if (!ring) {
+		rc = maglev_build(mb, n, m, d->ring);
+		ring = d->ring;
+	}
 	free(mb);
 	if (!rc)
-		rc = t->ops->set_ring(t, v->vip_id, d->ring, m);
+		rc = t->ops->set_ring(t, v->vip_id, ring, m);
 	if (rc) {
 		d->counters.ring_update_errors++;
 		ed_log(ED_LOG_ERROR, "vip %s: ring update failed: %s", v->cfg.name, strerror(-rc));
@@ -273,7 +297,42 @@ static int install_ring(struct edgelbd *d, struct ed_vip *v)
 	v->generation++;
 	v->ring_installed = true;
 	d->counters.ring_updates++;
+	precompute_soon(d, v);
 	return 0;
+}
+
+/*
+ * While the loop is idle: for each VIP, the rings it will need if one backend of its current
+ * ring dies, one Maglev build per timer tick so that nothing else waits long.
+ */
+static void on_precompute_timer(struct evloop *loop, struct ev_timer *timer, void *arg)
+{
+	struct edgelbd *d = arg;
+
+	for (size_t i = 0; i < d->n_vips; i++) {
+		struct ed_vip *v = d->vips[i];
+		struct maglev_backend *mb;
+		size_t n;
+
+		if (!v->ring_installed || v->precompute_next >= v->n_eligible)
+			continue;
+		mb = calloc(v->n_backends + 1, sizeof(*mb));
+		if (!mb)
+			return;
+		n = ring_members(v, mb, false);
+		if (v->precompute_next < n) {
+			uint32_t k = v->precompute_next;
+
+			mb[k] = mb[n - 1]; /* the membership without backend k */
+			if (!ring_cache_get(d->ring_cache, v->vip_id, mb, n - 1) &&
+			    !maglev_build(mb, n - 1, d->cfg->node.ring_size, d->spare_ring))
+				ring_cache_put(d->ring_cache, v->vip_id, mb, n - 1, d->spare_ring);
+		}
+		v->precompute_next++;
+		free(mb);
+		evloop_timer_arm(loop, timer, 0);
+		return;
+	}
 }
 
 static void update_vip_health(struct edgelbd *d, struct ed_vip *v)
@@ -943,8 +1002,12 @@ int edgelbd_start(struct edgelbd *d, struct evloop *loop, struct edgelb_config *
 	ev_timer_init(&d->dpdk_watch, on_dpdk_watch, d);
 	d->dpdk = cfg->node.forwarding == CONFIG_DP_DPDK;
 	d->ring = calloc(cfg->node.ring_size, sizeof(*d->ring));
-	if (!d->ring)
+	d->spare_ring = calloc(cfg->node.ring_size, sizeof(*d->spare_ring));
+	if (!d->ring || !d->spare_ring)
 		return -ENOMEM;
+	/* up to 32 MiB of rings computed ahead; without it every failover builds its ring */
+	ev_timer_init(&d->precompute_timer, on_precompute_timer, d);
+	d->ring_cache = ring_cache_new(cfg->node.ring_size, 32u << 20);
 	rc = open_fastpath(d);
 	if (rc)
 		return rc;
@@ -1025,6 +1088,8 @@ void edgelbd_shutdown(struct edgelbd *d, bool detach)
 		evloop_timer_cancel(d->loop, &d->provisional_timer);
 	if (ev_timer_armed(&d->dpdk_watch))
 		evloop_timer_cancel(d->loop, &d->dpdk_watch);
+	if (ev_timer_armed(&d->precompute_timer))
+		evloop_timer_cancel(d->loop, &d->precompute_timer);
 	if (d->hc)
 		health_free(d->hc);
 	d->hc = NULL;
@@ -1046,6 +1111,10 @@ void edgelbd_shutdown(struct edgelbd *d, bool detach)
 	d->installed = NULL;
 	free(d->ring);
 	d->ring = NULL;
+	free(d->spare_ring);
+	d->spare_ring = NULL;
+	ring_cache_free(d->ring_cache);
+	d->ring_cache = NULL;
 	config_free(d->cfg);
 	d->cfg = NULL;
 }

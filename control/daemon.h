@@ -76,8 +76,9 @@ struct ed_vip {
 	uint32_t generation;
 	struct ed_backend **backends;
 	size_t n_backends;
-	uint32_t n_eligible; /* in the installed ring */
-	bool healthy;        /* fast path attached and n_eligible >= min_healthy */
+	uint32_t n_eligible;      /* in the installed ring */
+	uint32_t precompute_next; /* next "ring without backend k" to compute (ring_cache.h) */
+	bool healthy;             /* fast path attached and n_eligible >= min_healthy */
 	bool ring_installed;
 };
 
@@ -111,7 +112,10 @@ struct edgelbd {
 	bool vip_id_used[LB_MAX_VIPS];
 	struct lbt_vip_entry *installed; /* VIP entries in the fast path now */
 	size_t n_installed;
-	uint32_t *ring; /* scratch, ring_size slots */
+	uint32_t *ring;                   /* scratch, ring_size slots */
+	uint32_t *spare_ring;             /* scratch of the precomputation */
+	struct ring_cache *ring_cache;    /* rings for "one backend fewer", computed ahead */
+	struct ev_timer precompute_timer; /* one precomputed ring per tick of the loop */
 	struct ev_timer provisional_timer;
 	ed_vip_health_hook hook;
 	void *hook_arg;

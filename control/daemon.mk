@@ -12,7 +12,7 @@ EDGELBD_OBJS := $(BUILD)/control/edgelbd.o $(BUILD)/control/daemon.o \
 	$(BUILD)/control/metrics.o $(BUILD)/control/config.o $(BUILD)/control/health.o \
 	$(BUILD)/control/evloop.o $(BUILD)/control/maglev.o $(BUILD)/control/lbtables.o \
 	$(BUILD)/control/lbtables_bpf.o $(BUILD)/control/announce.o \
-	$(BUILD)/control/dpdk_attach.o $(BUILD)/control/lbtables_shm.o \
+	$(BUILD)/control/dpdk_attach.o $(BUILD)/control/lbtables_shm.o $(BUILD)/control/ring_cache.o \
 	$(BUILD)/control/bgp/msg.o $(BUILD)/control/bgp/speaker.o $(BUILD)/control/bgp/sock.o \
 	$(BUILD)/control/bgp/policy.o
 EDGELBD_LIBS := $(shell pkg-config --libs libbpf 2>/dev/null || echo -lbpf -lelf -lz) \
