@@ -14,14 +14,12 @@ cd "$(dirname "$0")/.."
 
 ROUNDS=${ROUNDS:-7}
 RUN=bw$$
-LAB="bash scripts/lab.sh"
+source scripts/lib/labcheck.sh
 VIP=10.99.0.10
 INTERVAL_MS=200
 FALL=2
 ROUTER_NS=elb-lab-$RUN-router
 
-lab() { $LAB "$1" -r "$RUN" "${@:2}"; }
-now_ms() { date +%s%3N; }
 die() {
 	echo "bench-withdraw: $*" >&2
 	exit 1
@@ -29,14 +27,6 @@ die() {
 trap 'lab down >/dev/null 2>&1' EXIT
 trap 'exit 130' INT TERM
 
-wait_for() {
-	local deadline=$(($(now_ms) + $1 * 1000))
-	shift
-	until "$@" >/dev/null 2>&1; do
-		[ "$(now_ms)" -ge "$deadline" ] && return 1
-		sleep 0.05
-	done
-}
 hops_a() { ip -n "$ROUTER_NS" route show "$VIP" | grep -c 'via 10\.91\.0\.' || true; }
 ecmp_a() { [ "$(hops_a)" = 2 ]; }
 in_ring() { # NODE: backends in chat-v4's ring

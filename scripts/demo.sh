@@ -7,13 +7,9 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 
 RUN=demo$$
-LAB="bash scripts/lab.sh"
-VIP=10.99.0.10
-VIP6=fd99::10
+source scripts/lib/labcheck.sh # ok() is redefined below: the demo keeps a summary
+VIP=$VIP4
 URL="http://$VIP:8000/v1/completions"
-LBA1=10.91.0.11
-LBA2=10.91.0.12
-LBB1=10.92.0.11
 STEPS=()
 FAILED=0
 T0=$(date +%s)
@@ -28,9 +24,7 @@ bad() {
 	printf '   \033[31mFAIL\033[0m: %s\n' "$*"
 	FAILED=1
 }
-lab() { $LAB "$1" -r "$RUN" "${@:2}"; }
 indent() { sed 's/^/   /'; }
-now_ms() { date +%s%3N; }
 
 cleanup() {
 	local rc=$FAILED
@@ -53,15 +47,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# wait_for SECONDS CMD...: poll until CMD succeeds
-wait_for() {
-	local deadline=$(($(now_ms) + $1 * 1000))
-	shift
-	until "$@" >/dev/null 2>&1; do
-		[ "$(now_ms)" -ge "$deadline" ] && return 1
-		sleep 0.05
-	done
-}
 
 # requests N: N completions from the client, one TCP connection each; "backend:count ..."
 requests() {

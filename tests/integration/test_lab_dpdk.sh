@@ -15,13 +15,8 @@ set -uo pipefail
 cd "$(dirname "$0")/../.."
 
 RUN=td$$
-LAB="bash scripts/lab.sh"
+source scripts/lib/labcheck.sh
 export LAB_DPDK=1
-VIP4=10.99.0.10
-VIP6=fd99::10
-LBA1=10.91.0.11
-LBA2=10.91.0.12
-LBB1=10.92.0.11
 PINNED_SRC=10.90.0.3 # a second client address, routed by a policy route at the router
 PINNED_SRC6=fd90::3
 TMP=$(mktemp -d /tmp/elb-labdpdk-XXXXXX)
@@ -29,7 +24,6 @@ SSE=build/edgelb-sseclient
 STREAM_TOKENS=60 # 50 ms per token in the lab: 3 s per stream
 
 [ -x build/edgelb-dp ] && [ -x "$SSE" ] || { echo "FAIL: build/edgelb-dp or $SSE missing (run make)"; exit 1; }
-lab() { $LAB "$1" -r "$RUN" "${@:2}"; }
 fail() {
 	echo "FAIL: $*"
 	echo "--- router routes:"
@@ -41,14 +35,6 @@ fail() {
 	tail -n 15 "/run/edgelb-lab/$RUN/edgelbd-lbA2.log" "/run/edgelb-lab/$RUN/dp-lbA2.log" 2>&1
 	exit 1
 }
-ok() { echo "ok: $*"; }
-now_ms() { date +%s%3N; }
-# out_has PATTERN CMD...: CMD's whole output matches PATTERN (no grep -q on a pipe: pipefail)
-out_has() {
-	local out
-	out=$("${@:2}" 2>&1)
-	grep -q -- "$1" <<<"$out"
-}
 cleanup() {
 	lab down >/dev/null 2>&1 || true
 	rm -rf "$TMP"
@@ -56,22 +42,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-wait_for() {
-	local deadline=$(($(now_ms) + $1 * 1000))
-	shift
-	until "$@" >/dev/null 2>&1; do
-		[ "$(now_ms)" -ge "$deadline" ] && return 1
-		sleep 0.05
-	done
-}
-
-route4() { lab exec router ip route show "$VIP4"; }
-route6() { lab exec router ip -6 route show "$VIP6"; }
-hops4() { route4 | grep -c "via $1" || true; }
-ecmp_a4() { [ "$(hops4 $LBA1)" = 1 ] && [ "$(hops4 $LBA2)" = 1 ] && [ "$(hops4 $LBB1)" = 0 ]; }
-ecmp_a6() { out_has 'via fd91::11' route6 && out_has 'via fd91::12' route6; }
-only_b4() { [ "$(hops4 $LBB1)" = 1 ] && [ "$(hops4 10.91.0.)" = 0 ]; }
-established() { [ "$(lab birdc show protocols | grep -c Established)" -ge "$1" ]; }
 lba2_established() {
 	out_has Established lab birdc show protocols lbA2_v4 &&
 		out_has Established lab birdc show protocols lbA2_v6

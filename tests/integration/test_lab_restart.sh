@@ -13,17 +13,13 @@ set -uo pipefail
 cd "$(dirname "$0")/../.."
 
 RUN=tr$$
-LAB="bash scripts/lab.sh"
-VIP4=10.99.0.10
-LBA1=10.91.0.11
-LBA2=10.91.0.12
+source scripts/lib/labcheck.sh
 PINNED_SRC=10.90.0.3 # a second client address, routed via lbA1 only (policy route)
 TMP=$(mktemp -d /tmp/elb-labrestart-XXXXXX)
 SSE=build/edgelb-sseclient
 STREAM_TOKENS=120 # 50 ms per token in the lab: 6 s per stream
 
 export LAB_HOSTILE_PEER=lbA1
-lab() { $LAB "$1" -r "$RUN" "${@:2}"; }
 fail() {
 	echo "FAIL: $*"
 	echo "--- router routes:"
@@ -32,15 +28,6 @@ fail() {
 	lab birdc show protocols 2>&1
 	exit 1
 }
-ok() { echo "ok: $*"; }
-now_ms() { date +%s%3N; }
-# out_has PATTERN CMD...: CMD's whole output matches PATTERN (no grep -q on a pipe: with
-# pipefail, a writer cut off by grep's early exit would turn a match into a failure)
-out_has() {
-	local out
-	out=$("${@:2}" 2>&1)
-	grep -q -- "$1" <<<"$out"
-}
 cleanup() {
 	lab down >/dev/null 2>&1 || true
 	rm -rf "$TMP"
@@ -48,20 +35,8 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-wait_for() {
-	local deadline=$(($(now_ms) + $1 * 1000))
-	shift
-	until "$@" >/dev/null 2>&1; do
-		[ "$(now_ms)" -ge "$deadline" ] && return 1
-		sleep 0.02
-	done
-}
-
-hops4() { lab exec router ip route show "$VIP4" | grep -c "via $1" || true; }
 ecmp_a() { [ "$(hops4 $LBA1)" = 1 ] && [ "$(hops4 $LBA2)" = 1 ]; }
-only_a2() { [ "$(hops4 $LBA2)" = 1 ] && [ "$(hops4 $LBA1)" = 0 ]; }
 only_a1() { [ "$(hops4 $LBA1)" = 1 ] && [ "$(hops4 $LBA2)" = 0 ]; }
-established() { [ "$(lab birdc show protocols | grep -c Established)" -ge "$1" ]; }
 session_since() { lab birdc show protocols "$1" | awk -v p="$1" '$1 == p { print $5 }'; }
 
 # streams NAME N [--bind ADDR]: N streaming completions in the background, output in TMP/NAME
