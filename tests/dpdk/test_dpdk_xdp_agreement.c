@@ -23,6 +23,7 @@
 #include <linux/bpf.h>
 
 #include "bpf/lb.skel.h"
+#include "tests/xdp/lb_loader.h"
 #include "control/lbtables.h"
 #include "control/lbtables_shm.h"
 #include "tests/dpdk/dp_testenv.h"
@@ -166,38 +167,12 @@ static int write_tables(struct lbt *t)
 
 static int group_setup(void **state)
 {
-	int template_fd, rc;
+	int rc;
 
 	env.rng = 0x9e3779b97f4a7c15ull;
 	env.ring = calloc(RING_M, sizeof(*env.ring));
-	env.skel = lb__open();
-	if (!env.ring || !env.skel) {
-		fprintf(stderr, "opening lb.bpf.o failed\n");
+	if (!env.ring || fx_load_lb(RING_M, 4 * NFLOWS, &env.skel, &env.xdp, NULL))
 		return -1;
-	}
-	template_fd = lbt_bpf_prepare_rings(env.skel->maps.rings, RING_M);
-	if (template_fd < 0) {
-		fprintf(stderr, "ring template: %s\n", strerror(-template_fd));
-		return -1;
-	}
-	bpf_map__set_max_entries(env.skel->maps.conns, 4 * NFLOWS);
-	rc = lb__load(env.skel);
-	close(template_fd);
-	if (rc) {
-		fprintf(stderr, "loading lb.bpf.o failed: %d (root, bpffs, BTF?)\n", rc);
-		return -1;
-	}
-	struct lbt_bpf_fds fds;
-
-	if (lbt_bpf_fds_from_obj(env.skel->obj, &fds)) {
-		fprintf(stderr, "lb.bpf.o lacks a map the table writer needs\n");
-		return -1;
-	}
-	env.xdp = lbt_bpf_new(&fds, RING_M);
-	if (!env.xdp) {
-		fprintf(stderr, "XDP table writer failed\n");
-		return -1;
-	}
 	rc = dp_testenv_init(&env.dp, "dpagree", RING_M, 4 * NFLOWS);
 	if (rc) {
 		fprintf(stderr, "edgelb-dp test environment: %s\n", strerror(-rc));

@@ -22,6 +22,7 @@
 #include <linux/bpf.h>
 
 #include "bpf/lb.skel.h"
+#include "tests/xdp/lb_loader.h"
 #include "control/lbtables.h"
 #include "dataplane/core/lb_maps.h"
 
@@ -73,19 +74,10 @@ static int setup(void **state)
 {
 	struct lb_node_cfg node = {.hash_seed = 9, .src4_host_mask = 0xff, .udp_idle_sec = 30};
 	struct lbt_vip vip = {0};
-	struct lbt_bpf_fds fds;
-	int template_fd;
 
 	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
 		return 0; /* the test is skipped below */
-	skel = lb__open();
-	if (!skel)
-		return -1;
-	template_fd = lbt_bpf_prepare_rings(skel->maps.rings, RING);
-	if (template_fd < 0 || lb__load(skel))
-		return -1;
-	close(template_fd);
-	if (lbt_bpf_fds_from_obj(skel->obj, &fds) || !(tables = lbt_bpf_new(&fds, RING)))
+	if (fx_load_lb(RING, 0, &skel, &tables, NULL))
 		return -1;
 	node.src4.w[0] = lb_htonl(0xac1f0000);
 	tables->ops->set_node(tables, &node);

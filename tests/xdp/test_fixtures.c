@@ -23,6 +23,7 @@
 #include <linux/bpf.h>
 
 #include "bpf/lb.skel.h"
+#include "tests/xdp/lb_loader.h"
 #include "control/lbtables.h"
 #include "dataplane/user/user_tables.h"
 
@@ -65,29 +66,12 @@ static int group_setup(void **state)
 {
 	int rc;
 
-	env.skel = lb__open();
-	if (!env.skel)
-		return -1;
-	int template_fd = lbt_bpf_prepare_rings(env.skel->maps.rings, FX_RING);
-
-	if (template_fd < 0)
-		return -1;
-	bpf_map__set_max_entries(env.skel->maps.conns, 4096);
-	rc = lb__load(env.skel);
-	close(template_fd);
-	if (rc) {
-		fprintf(stderr, "loading lb.bpf.o failed: %d (root, bpffs, BTF?)\n", rc);
-		return -1;
-	}
-	struct lbt_bpf_fds fds;
-
-	if (lbt_bpf_fds_from_obj(env.skel->obj, &fds))
+	if (fx_load_lb(FX_RING, 4096, &env.skel, &env.xdp, NULL))
 		return -1;
 	/* backends with tx_port go out of devmap slot tx_port - 1: point it at lo */
 	__u32 slot = 0, lo_ifindex = 1;
 	if (bpf_map_update_elem(bpf_map__fd(env.skel->maps.tx_ports), &slot, &lo_ifindex, BPF_ANY))
 		return -1;
-	env.xdp = lbt_bpf_new(&fds, FX_RING);
 	env.user = lb_user_tables_new(4096);
 	if (!env.xdp || !env.user)
 		return -1;

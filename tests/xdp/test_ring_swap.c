@@ -25,11 +25,12 @@
 #include <linux/bpf.h>
 
 #include "bpf/lb.skel.h"
+#include "tests/xdp/lb_loader.h"
 #include "control/lbtables.h"
 #include "dataplane/core/lb_maps.h"
 
-#define RING	 4099 /* prime; a small ring keeps 3000 swaps quick */
-#define SWAPS	 2000
+#define RING     4099 /* prime; a small ring keeps 3000 swaps quick */
+#define SWAPS    2000
 #define NBACKEND 6 /* set A: 0..2, set B: 3..5 */
 
 static struct lb *skel;
@@ -45,11 +46,12 @@ struct stream_result {
 static size_t build_syn(unsigned char *p, uint16_t sport)
 {
 	static const unsigned char tmpl[54] = {
-		0x02, 0, 0, 0, 0, 0x01, 0x02, 0, 0, 0, 0, 0xfe, 0x08, 0x00,   /* Ethernet */
-		0x45, 0, 0, 40, 0, 0, 0x40, 0, 64, 6, 0, 0,		     /* IPv4 ... */
-		198, 51, 100, 7, 192, 0, 2, 10,				     /* addresses */
-		0, 0, 0, 80, 0, 0, 0, 1, 0, 0, 0, 0, 0x50, 0x02, 0xff, 0xff, /* TCP SYN */
-		0, 0, 0, 0};
+	    0x02, 0,    0,   0,  0,   0x01, 0x02, 0,  0,  0, 0, 0xfe, 0x08, 0x00, /* Ethernet */
+	    0x45, 0,    0,   40, 0,   0,    0x40, 0,  64, 6, 0, 0,                /* IPv4 ... */
+	    198,  51,   100, 7,  192, 0,    2,    10,                             /* addresses */
+	    0,    0,    0,   80, 0,   0,    0,    1,  0,  0, 0, 0,    0x50, 0x02,
+	    0xff, 0xff, /* TCP SYN */
+	    0,    0,    0,   0};
 
 	memcpy(p, tmpl, sizeof(tmpl));
 	p[34] = sport >> 8;
@@ -93,27 +95,15 @@ static int setup(void **state)
 {
 	struct lb_node_cfg node = {.hash_seed = 1, .src4_host_mask = 0xff};
 	struct lbt_vip vip = {0};
-	struct lbt_bpf_fds fds;
-	int template_fd;
 
-	skel = lb__open();
-	if (!skel)
-		return -1;
-	template_fd = lbt_bpf_prepare_rings(skel->maps.rings, RING);
-	if (template_fd < 0 || lb__load(skel))
-		return -1;
-	close(template_fd);
-	if (lbt_bpf_fds_from_obj(skel->obj, &fds))
-		return -1;
-	tables = lbt_bpf_new(&fds, RING);
-	if (!tables)
+	if (fx_load_lb(RING, 0, &skel, &tables, NULL))
 		return -1;
 	node.src4.w[0] = lb_htonl(0xac1f0000);
 	if (tables->ops->set_node(tables, &node))
 		return -1;
 	for (uint32_t id = 0; id < NBACKEND; id++) {
-		struct lb_backend be = {.family = LB_AF_INET, .state = LB_BACKEND_UP,
-					.generation = 1};
+		struct lb_backend be = {
+		    .family = LB_AF_INET, .state = LB_BACKEND_UP, .generation = 1};
 
 		be.addr.w[0] = lb_htonl(0xcb007101 + id); /* 203.0.113.(1 + id) */
 		if (tables->ops->set_backend(tables, id, &be))
@@ -166,7 +156,7 @@ static void test_ring_swaps_under_traffic(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_ring_swaps_under_traffic),
+	    cmocka_unit_test(test_ring_swaps_under_traffic),
 	};
 	return cmocka_run_group_tests_name("ring_swap", tests, setup, teardown);
 }

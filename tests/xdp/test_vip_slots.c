@@ -24,6 +24,7 @@
 #include <linux/bpf.h>
 
 #include "bpf/lb.skel.h"
+#include "tests/xdp/lb_loader.h"
 #include "control/lbtables.h"
 #include "dataplane/core/lb_maps.h"
 
@@ -131,19 +132,8 @@ static int setup(void **state)
 	struct lb_vip_filter filter = {0};
 	struct lb_addr addr = {.w = {lb_htonl(VIP_ADDR)}};
 	__u32 bit = lb_vip_filter_bit(&addr, LB_AF_INET);
-	int template_fd;
 
-	skel = lb__open();
-	if (!skel)
-		return -1;
-	template_fd = lbt_bpf_prepare_rings(skel->maps.rings, RING);
-	if (template_fd < 0 || lb__load(skel))
-		return -1;
-	close(template_fd);
-	if (lbt_bpf_fds_from_obj(skel->obj, &fds) || !fds.vip_slots)
-		return -1;
-	tables = lbt_bpf_new(&fds, RING);
-	if (!tables)
+	if (fx_load_lb(RING, 0, &skel, &tables, &fds) || !fds.vip_slots)
 		return -1;
 	node.src4.w[0] = lb_htonl(0xac1f0000);
 	filter.bits[bit >> 6] |= 1ull << (bit & 63);

@@ -19,6 +19,7 @@
 #include <linux/if_link.h>
 
 #include "bpf/lb.skel.h"
+#include "tests/xdp/lb_loader.h"
 #include "tests/xdp/fx_tables.h"
 
 static struct lb_backend backends[LB_MAX_BACKENDS];
@@ -47,7 +48,7 @@ int main(int argc, char **argv)
 {
 	struct lb *skel;
 	struct lbt *t;
-	int ifindex, template_fd, rc, sig;
+	int ifindex, rc, sig;
 	sigset_t set;
 	FILE *ready;
 
@@ -60,20 +61,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "xdp_veth_loader: no interface %s\n", argv[1]);
 		return 1;
 	}
-	skel = lb__open();
-	if (!skel)
+	if (fx_load_lb(FX_RING, 0, &skel, &t, NULL))
 		return 1;
-	template_fd = lbt_bpf_prepare_rings(skel->maps.rings, FX_RING);
-	if (template_fd < 0 || lb__load(skel)) {
-		fprintf(stderr, "xdp_veth_loader: loading lb.bpf.o failed\n");
-		return 1;
-	}
-	close(template_fd);
-	struct lbt_bpf_fds fds;
-
-	if (lbt_bpf_fds_from_obj(skel->obj, &fds))
-		return -1;
-	t = lbt_bpf_new(&fds, FX_RING);
 	fx_initial_backends(backends);
 	if (!t || fx_apply_topology(t, backends)) {
 		fprintf(stderr, "xdp_veth_loader: writing tables failed\n");
