@@ -4,8 +4,9 @@
  * struct lb_conn, LRU-bounded, one per lcore, no locks. The XDP runner uses a kernel LRU hash map
  * instead; this is its equivalent for runners that own their memory.
  *
- * Set-associative: a flow hashes to one bucket of LB_CT_WAYS entries; a lookup compares at most
- * that many keys; an insert into a full bucket evicts the bucket's least recently used entry.
+ * Set-associative: a flow hashes to one bucket of LB_CT_WAYS entries; a lookup compares tags
+ * first and keys only on a tag match; an insert into a full bucket evicts the bucket's least
+ * recently used entry.
  * Memory is allocated once by the owner (ct_init with a buffer), never per packet.
  * Userspace only (uses a per-table clock counter for recency, not the kernel's).
  */
@@ -23,13 +24,18 @@
 struct lb_ct_entry {
 	struct lb_flow key;
 	struct lb_conn val;
-	__u32 used; /* recency stamp; 0 = free slot */
-	__u32 pad;
 };
 
+/*
+ * A bucket is one cache line of tags and recency stamps, then the entries: a lookup reads the
+ * tag line and touches an entry only when its tag (the bucket hash, nonzero) matches, so a
+ * lookup or insert costs two cache lines, not eight.
+ */
 struct lb_ct_bucket {
+	__u32 tag[LB_CT_WAYS];  /* the flow's table hash | 1; 0: free */
+	__u32 used[LB_CT_WAYS]; /* recency stamps (table clock) */
 	struct lb_ct_entry e[LB_CT_WAYS];
-};
+} __attribute__((aligned(64)));
 
 struct lb_conn_table {
 	struct lb_ct_bucket *buckets;
@@ -74,65 +80,77 @@ static inline int lb_flow_eq(const struct lb_flow *a, const struct lb_flow *b)
 
 static inline __u32 lb_ct_stamp(struct lb_conn_table *ct)
 {
-	if (++ct->clock == 0) /* 0 marks a free slot */
-		ct->clock = 1;
-	return ct->clock;
+	return ++ct->clock;
+}
+
+static inline __u32 lb_ct_hash(const struct lb_flow *key)
+{
+	return lb_flow_hash(key, LB_CT_SEED);
 }
 
 static inline struct lb_ct_bucket *lb_ct_bucket_of(struct lb_conn_table *ct,
 						   const struct lb_flow *key)
 {
-	return &ct->buckets[lb_flow_hash(key, LB_CT_SEED) & ct->nbuckets_mask];
+	return &ct->buckets[lb_ct_hash(key) & ct->nbuckets_mask];
+}
+
+/* The way holding key in b, or -1. */
+static inline int lb_ct_find(const struct lb_ct_bucket *b, __u32 tag, const struct lb_flow *key)
+{
+	for (int i = 0; i < LB_CT_WAYS; i++)
+		if (b->tag[i] == tag && lb_flow_eq(&b->e[i].key, key))
+			return i;
+	return -1;
 }
 
 static inline struct lb_conn *lb_ct_get(struct lb_conn_table *ct, const struct lb_flow *key)
 {
-	struct lb_ct_bucket *b = lb_ct_bucket_of(ct, key);
+	__u32 h = lb_ct_hash(key);
+	struct lb_ct_bucket *b = &ct->buckets[h & ct->nbuckets_mask];
+	int i = lb_ct_find(b, h | 1, key);
 
-	for (int i = 0; i < LB_CT_WAYS; i++) {
-		if (b->e[i].used && lb_flow_eq(&b->e[i].key, key)) {
-			b->e[i].used = lb_ct_stamp(ct);
-			return &b->e[i].val;
-		}
-	}
-	return 0;
+	if (i < 0)
+		return 0;
+	b->used[i] = lb_ct_stamp(ct);
+	return &b->e[i].val;
 }
 
 static inline int lb_ct_put(struct lb_conn_table *ct, const struct lb_flow *key,
 			    const struct lb_conn *val)
 {
-	struct lb_ct_bucket *b = lb_ct_bucket_of(ct, key);
-	struct lb_ct_entry *victim = &b->e[0];
+	__u32 h = lb_ct_hash(key), tag = h | 1;
+	struct lb_ct_bucket *b = &ct->buckets[h & ct->nbuckets_mask];
+	int i = lb_ct_find(b, tag, key);
 
-	for (int i = 0; i < LB_CT_WAYS; i++) {
-		struct lb_ct_entry *e = &b->e[i];
-
-		if (e->used && lb_flow_eq(&e->key, key)) {
-			victim = e;
-			goto store;
+	if (i < 0) {
+		/* a free way, else the least recently used (largest wrap-safe age) */
+		i = 0;
+		for (int w = 0; w < LB_CT_WAYS; w++) {
+			if (!b->tag[w]) {
+				i = w;
+				break;
+			}
+			if ((__u32)(ct->clock - b->used[w]) > (__u32)(ct->clock - b->used[i]))
+				i = w;
 		}
-		/* the oldest entry has the largest age (clock - used, wrap-safe); free slots win */
-		if (!e->used || (__u32)(ct->clock - e->used) > (__u32)(ct->clock - victim->used))
-			victim = e;
-		if (!e->used)
-			break;
+		if (b->tag[i])
+			ct->evictions++;
+		b->tag[i] = tag;
+		b->e[i].key = *key;
 	}
-	if (victim->used)
-		ct->evictions++;
-	victim->key = *key;
-store:
-	victim->val = *val;
-	victim->used = lb_ct_stamp(ct);
+	b->e[i].val = *val;
+	b->used[i] = lb_ct_stamp(ct);
 	return 0;
 }
 
 static inline void lb_ct_del(struct lb_conn_table *ct, const struct lb_flow *key)
 {
-	struct lb_ct_bucket *b = lb_ct_bucket_of(ct, key);
+	__u32 h = lb_ct_hash(key);
+	struct lb_ct_bucket *b = &ct->buckets[h & ct->nbuckets_mask];
+	int i = lb_ct_find(b, h | 1, key);
 
-	for (int i = 0; i < LB_CT_WAYS; i++)
-		if (b->e[i].used && lb_flow_eq(&b->e[i].key, key))
-			b->e[i].used = 0;
+	if (i >= 0)
+		b->tag[i] = 0;
 }
 
 #endif

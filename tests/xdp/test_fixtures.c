@@ -205,7 +205,7 @@ static void test_conn_entries_keep_flow_hash(void **state)
 		for (int w = 0; w < LB_CT_WAYS; w++) {
 			const struct lb_ct_entry *e = &ct->buckets[b].e[w];
 
-			if (!e->used)
+			if (!ct->buckets[b].tag[w]) /* free way */
 				continue;
 			entries++;
 			if (e->val.hash != lb_flow_hash(&e->key, FX_SEED))
