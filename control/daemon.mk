@@ -59,6 +59,7 @@ UNIT_TESTS += $(ANNOUNCE_TEST)
 # Unit test of the DPDK attach (table file create/adopt/lock, worker slots, interfaces).
 DPDK_ATTACH_TEST := $(BUILD)/tests/unit/test_dpdk_attach
 $(DPDK_ATTACH_TEST): $(BUILD)/tests/unit/test_dpdk_attach.o $(BUILD)/control/dpdk_attach.o \
-		$(BUILD)/control/lbtables_shm.o $(BUILD)/control/lbtables.o
-	$(CC) $(CFLAGS) $^ -o $@ -lcmocka
+		$(BUILD)/control/lbtables_shm.o $(BUILD)/control/lbtables.o $(BUILD)/control/neigh.o \
+		$(BUILD)/control/evloop.o
+	$(CC) $(CFLAGS) $^ -o $@ -lcmocka -lmnl
 UNIT_TESTS += $(DPDK_ATTACH_TEST)

@@ -4,6 +4,7 @@
  * interfaces, and read edgelb-dp's worker slots (see dpdk_attach.h).
  */
 #include "control/dpdk_attach.h"
+#include "control/neigh.h"
 
 #include <errno.h>
 #include <net/if.h>
@@ -33,22 +34,10 @@ static int fail(char *err, size_t errlen, int rc, const char *fmt, ...)
 
 static int lookup_if(const char *name, int *ifindex, uint8_t mac[6])
 {
-	struct ifreq ifr = {0};
-	int fd, rc = 0;
-
 	*ifindex = (int)if_nametoindex(name);
 	if (!*ifindex)
 		return -errno;
-	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
-	if (ioctl(fd, SIOCGIFHWADDR, &ifr))
-		rc = -errno;
-	else
-		memcpy(mac, ifr.ifr_hwaddr.sa_data, 6);
-	close(fd);
-	return rc;
+	return neigh_interface_mac(name, mac);
 }
 
 /* Each configured interface, waiting for ones edgelb-dp has not created yet. */

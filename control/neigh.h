@@ -27,6 +27,9 @@ struct neigh_table *neigh_open(struct evloop *loop, neigh_change_cb cb, void *ar
 			       size_t errlen);
 void neigh_close(struct neigh_table *nt);
 
+/* The MAC address of a local interface (the node's own, for the tables): 0 or -errno. */
+int neigh_interface_mac(const char *ifname, uint8_t mac[6]);
+
 /* family is LB_AF_INET or LB_AF_INET6. True and mac/ifindex filled if a MAC is known. */
 bool neigh_lookup(const struct neigh_table *nt, uint8_t family, const struct lb_addr *addr,
 		  uint8_t mac[6], int *ifindex);

@@ -5,6 +5,7 @@
  * compatible); attachments are bpf_links pinned next to them, so they outlive the process.
  */
 #include "control/xdp_attach.h"
+#include "control/neigh.h"
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -38,9 +39,9 @@ struct xdp_meta {
  * detach; an adopted program keeps the one it was loaded with.
  */
 static const char *const map_names[] = {
-    "node_cfg",     "vip_filter", "vips",          "rings",      "backends",    "conns",
-    "global_stats", "vip_stats",  "backend_stats", "conn_cache", "ring_active", "tick_state",
-    "vip_slots",
+    "node_cfg",    "vip_filter",   "vips",      "rings",         "backends",
+    "conns",       "global_stats", "vip_stats", "backend_stats", "conn_cache",
+    "ring_active", "tick_state",   "vip_slots",
 };
 
 static int fail(char *err, size_t errlen, int rc, const char *fmt, ...)
@@ -77,22 +78,6 @@ static int make_dirs(const char *path)
 	if (mkdir(buf, 0700) && errno != EEXIST)
 		return -errno;
 	return 0;
-}
-
-static int interface_mac(const char *name, uint8_t mac[6])
-{
-	struct ifreq ifr = {0};
-	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), rc = 0;
-
-	if (fd < 0)
-		return -errno;
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
-	if (ioctl(fd, SIOCGIFHWADDR, &ifr))
-		rc = -errno;
-	else
-		memcpy(mac, ifr.ifr_hwaddr.sa_data, 6);
-	close(fd);
-	return rc;
 }
 
 /* Existing meta: check it matches. Missing: 1. Error: negative. */
@@ -285,7 +270,7 @@ static int resolve_interfaces(struct xdp_fastpath *fp, const struct config_node 
 		if (!xi->ifindex)
 			return fail(err, errlen, -ENODEV, "interface %s (line %d): %s", xi->name,
 				    node->interfaces[i].line, strerror(errno));
-		rc = interface_mac(xi->name, xi->mac);
+		rc = neigh_interface_mac(xi->name, xi->mac);
 		if (rc)
 			return fail(err, errlen, rc, "MAC of %s: %s", xi->name, strerror(-rc));
 	}
