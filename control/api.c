@@ -320,8 +320,8 @@ static int render_backends(struct edgelbd *d, const char *vip, bool json, struct
 	X(tx)                                                                                      \
 	X(redirect)                                                                                \
 	X(conn_hit)                                                                                \
-	X(conn_miss) X(conn_stale) X(conn_insert_failed) X(icmp_echo_replied) X(icmp_too_big_fwd)  \
-	    X(fragments)
+	X(conn_miss)                                                                               \
+	X(conn_stale) X(conn_insert_failed) X(icmp_echo_replied) X(icmp_too_big_fwd) X(fragments)
 
 static void render_stats(struct edgelbd *d, bool json, struct textbuf *tb)
 {

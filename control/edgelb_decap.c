@@ -38,7 +38,8 @@ static int add_addr(int map_fd, const char *text, const char *what)
 	else if (inet_pton(AF_INET6, text, key.addr.b) == 1)
 		key.family = LB_AF_INET6;
 	else {
-		fprintf(stderr, "edgelb-decap: %s '%s' is not an IPv4 or IPv6 address\n", what, text);
+		fprintf(stderr, "edgelb-decap: %s '%s' is not an IPv4 or IPv6 address\n", what,
+			text);
 		return -1;
 	}
 	if (bpf_map_update_elem(map_fd, &key, &one, BPF_ANY)) {
@@ -68,12 +69,10 @@ static void print_stats(struct decap *skel)
 
 int main(int argc, char **argv)
 {
-	static const struct option opts[] = {{"iface", required_argument, 0, 'i'},
-					     {"local", required_argument, 0, 'l'},
-					     {"vip", required_argument, 0, 'v'},
-					     {"generic", no_argument, 0, 'g'},
-					     {"stats", no_argument, 0, 's'},
-					     {0, 0, 0, 0}};
+	static const struct option opts[] = {
+	    {"iface", required_argument, 0, 'i'}, {"local", required_argument, 0, 'l'},
+	    {"vip", required_argument, 0, 'v'},   {"generic", no_argument, 0, 'g'},
+	    {"stats", no_argument, 0, 's'},       {0, 0, 0, 0}};
 	const char *iface = NULL, *locals[16], *vips[64];
 	int nlocal = 0, nvip = 0, generic = 0, stats = 0, c, ifindex, rc, sig;
 	struct decap *skel;
@@ -126,7 +125,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "edgelb-decap: attaching to %s failed: %s\n", iface, strerror(-rc));
 		return 1;
 	}
-	fprintf(stderr, "edgelb-decap: attached to %s (%s)\n", iface, generic ? "generic" : "native");
+	fprintf(stderr, "edgelb-decap: attached to %s (%s)\n", iface,
+		generic ? "generic" : "native");
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);

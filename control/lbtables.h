@@ -66,9 +66,9 @@ int lbt_install_vips(struct lbt *t, const struct lbt_vip *vips, size_t n);
 struct lbt_bpf_fds {
 	int node_cfg, vip_filter, vips, rings, backends, conns;
 	int global_stats, vip_stats, backend_stats;
-	int conn_cache;	 /* optional (0: none): the per-CPU cache in front of conns */
+	int conn_cache;  /* optional (0: none): the per-CPU cache in front of conns */
 	int ring_active; /* which half of each VIP's double-buffered ring is live */
-	int vip_slots;	 /* optional (0: none): the seqlocked VIP slots in front of vips */
+	int vip_slots;   /* optional (0: none): the seqlocked VIP slots in front of vips */
 };
 
 struct bpf_object;
@@ -78,8 +78,9 @@ int lbt_bpf_fds_from_obj(struct bpf_object *obj, struct lbt_bpf_fds *fds);
 struct bpf_map;
 /*
  * Before loading: give the `rings` array-of-maps an inner-map template for the node's ring size
- * (each VIP's ring map is an mmap-able array of 2 * ring_size u32: two halves, one live). Returns the template's fd, which the caller
- * closes after loading (libbpf borrows it), or a negative errno.
+ * (each VIP's ring map is an mmap-able array of 2 * ring_size u32: two halves, one live). Returns
+ * the template's fd, which the caller closes after loading (libbpf borrows it), or a negative
+ * errno.
  */
 int lbt_bpf_prepare_rings(struct bpf_map *rings, uint32_t ring_size);
 

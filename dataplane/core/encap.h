@@ -39,7 +39,7 @@ LB_INLINE __u16 lb_ipv4_hdr_csum(const struct lb_iphdr *iph)
 	const __u16 *w = (const __u16 *)iph;
 	__u32 sum = 0;
 
-LB_UNROLL
+	LB_UNROLL
 	for (int i = 0; i < 10; i++)
 		if (i != 5)
 			sum += w[i];

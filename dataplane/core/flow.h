@@ -61,10 +61,10 @@ LB_INLINE __u32 lb_flow_hash(const struct lb_flow *f, __u32 seed)
 		h = lb_murmur_mix(h, f->proto);
 		return lb_murmur_final(h, 16);
 	}
-LB_UNROLL
+	LB_UNROLL
 	for (int i = 0; i < 4; i++)
 		h = lb_murmur_mix(h, f->src.w[i]);
-LB_UNROLL
+	LB_UNROLL
 	for (int i = 0; i < 4; i++)
 		h = lb_murmur_mix(h, f->dst.w[i]);
 	h = lb_murmur_mix(h, lb_ports_word(f->sport, f->dport));
@@ -79,7 +79,7 @@ LB_INLINE __u32 lb_src_hash(const struct lb_flow *f, __u32 seed)
 
 	if (f->family == LB_AF_INET)
 		return lb_murmur_final(lb_murmur_mix(h, f->src.w[0]), 4);
-LB_UNROLL
+	LB_UNROLL
 	for (int i = 0; i < 4; i++)
 		h = lb_murmur_mix(h, f->src.w[i]);
 	return lb_murmur_final(h, 16);

@@ -117,8 +117,7 @@ LB_INLINE const struct lb_backend *lb_conn_valid(void *ctx, const struct lb_node
 }
 
 /* The hash that places a flow on its VIP's ring. */
-LB_INLINE __u32 lb_vip_flow_hash(const struct lb_vip_meta *vip, const struct lb_flow *f,
-				 __u32 seed)
+LB_INLINE __u32 lb_vip_flow_hash(const struct lb_vip_meta *vip, const struct lb_flow *f, __u32 seed)
 {
 	return (vip->flags & LB_VIP_F_SRC_HASH) ? lb_src_hash(f, seed) : lb_flow_hash(f, seed);
 }

@@ -242,7 +242,7 @@ LB_INLINE int lb_parse_ipv6(void *data, void *end, struct lb_parsed *pp)
 
 	nexthdr = ip6->nexthdr;
 	off = pp->l3_off + sizeof(*ip6);
-LB_UNROLL
+	LB_UNROLL
 	for (int i = 0; i < LB_IPV6_MAX_EXT; i++) {
 		if (nexthdr == LB_IPPROTO_FRAGMENT) {
 			struct lb_ipv6_fraghdr *fh = data + (off & 0xfff);
