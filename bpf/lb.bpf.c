@@ -46,17 +46,6 @@ struct {
 } vip_slots SEC(".maps");
 
 /*
- * Where a packet keeps the VIP meta it read from a slot: the slot itself may be rewritten while
- * the packet is still deciding, the copy, checked by the seqlock, cannot.
- */
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct lb_vip_meta);
-} vip_meta_copy SEC(".maps");
-
-/*
  * Maglev rings, double-buffered per VIP: each VIP's inner array holds two rings of the node's
  * ring size back to back, and ring_active[vip] says which one is live (1 or 2; 0: none). The
  * control side writes the idle half through mmap and then flips ring_active with one aligned
@@ -175,6 +164,20 @@ struct {
 
 /* ---- the core's hooks ---- */
 
+/*
+ * What the hooks get as ctx: the XDP context plus what one packet already learnt. An established
+ * packet asks for the tick twice (the connection cache, then the core's idle check); the second
+ * answer comes from here instead of another per-CPU lookup. The VIP meta read from a slot is
+ * copied here: the slot itself may be rewritten while the packet is still deciding, the copy,
+ * checked by the seqlock, cannot.
+ */
+struct lb_xdp_ctx {
+	struct xdp_md *xdp;
+	__u32 tick;
+	__u32 tick_known;
+	struct lb_vip_meta vip_copy;
+};
+
 static const __u32 zero;
 
 LB_INLINE const struct lb_node_cfg *lb_hook_node(void *ctx)
@@ -193,7 +196,8 @@ LB_INLINE int lb_hook_vip_addr_filter(void *ctx, const struct lb_flow *f)
 #define lb_compiler_barrier() asm volatile("" ::: "memory")
 
 /* The key's slot, if it holds the key and was not being rewritten: its meta copied out, else 0. */
-LB_INLINE const struct lb_vip_meta *vip_slot_lookup(const struct lb_vip_key *key)
+LB_INLINE const struct lb_vip_meta *vip_slot_lookup(struct lb_xdp_ctx *c,
+						    const struct lb_vip_key *key)
 {
 	__u32 idx = lb_vip_slot_index(key), seq;
 	struct lb_vip_slot *slot = bpf_map_lookup_elem(&vip_slots, &idx);
@@ -207,9 +211,7 @@ LB_INLINE const struct lb_vip_meta *vip_slot_lookup(const struct lb_vip_key *key
 	lb_compiler_barrier();
 	if (!lb_vip_key_eq(&slot->key, key))
 		return 0;
-	copy = bpf_map_lookup_elem(&vip_meta_copy, &zero);
-	if (!copy)
-		return 0;
+	copy = &c->vip_copy;
 	*copy = slot->meta;
 	lb_compiler_barrier();
 	if (LB_READ_ONCE(slot->seq) != seq)
@@ -219,7 +221,7 @@ LB_INLINE const struct lb_vip_meta *vip_slot_lookup(const struct lb_vip_key *key
 
 LB_INLINE const struct lb_vip_meta *lb_hook_vip(void *ctx, const struct lb_vip_key *key)
 {
-	const struct lb_vip_meta *meta = vip_slot_lookup(key);
+	const struct lb_vip_meta *meta = vip_slot_lookup(ctx, key);
 
 	return meta ? meta : bpf_map_lookup_elem(&vips, key);
 }
@@ -249,11 +251,7 @@ LB_INLINE const struct lb_backend *lb_hook_backend(void *ctx, __u32 id)
 	return bpf_map_lookup_elem(&backends, &id);
 }
 
-/*
- * The tick lags the kernel's clock by at most LB_TICK_REFRESH packets on this CPU; the core
- * compares ticks signed, so a lagging CPU never ages an entry early.
- */
-LB_INLINE __u32 lb_hook_now_tick(void *ctx)
+LB_INLINE __u32 lb_read_tick(void)
 {
 	struct tick_state *ts = bpf_map_lookup_elem(&tick_state, &zero);
 
@@ -265,6 +263,21 @@ LB_INLINE __u32 lb_hook_now_tick(void *ctx)
 	}
 	ts->countdown--;
 	return ts->tick;
+}
+
+/*
+ * The tick lags the kernel's clock by at most LB_TICK_REFRESH packets on this CPU; the core
+ * compares ticks signed, so a lagging CPU never ages an entry early. Read once per packet.
+ */
+LB_INLINE __u32 lb_hook_now_tick(void *ctx)
+{
+	struct lb_xdp_ctx *c = ctx;
+
+	if (!c->tick_known) {
+		c->tick = lb_read_tick();
+		c->tick_known = 1;
+	}
+	return c->tick;
 }
 
 LB_INLINE __u32 conn_cache_slot(const struct lb_flow *f)
@@ -416,7 +429,7 @@ LB_INLINE struct lb_backend_stats *lb_hook_bstats(void *ctx, __u32 backend_id)
 
 LB_INLINE int lb_hook_push(void *ctx, struct lb_pkt *pkt, int len)
 {
-	struct xdp_md *xdp = ctx;
+	struct xdp_md *xdp = ((struct lb_xdp_ctx *)ctx)->xdp;
 
 	if (bpf_xdp_adjust_head(xdp, -len))
 		return -1;
@@ -527,6 +540,7 @@ int edgelb_xdp(struct xdp_md *xdp)
 	    .data = (void *)(long)xdp->data,
 	    .end = (void *)(long)xdp->data_end,
 	};
+	struct lb_xdp_ctx ctx = {.xdp = xdp};
 	struct lb_result res;
 #ifdef LB_BENCH_RESTORE
 	const struct lb_ethhdr *restore_eth = (const struct lb_ethhdr *)bench_eth;
@@ -542,7 +556,7 @@ int edgelb_xdp(struct xdp_md *xdp)
 	orig_sport = lb_bench_vary_flow(xdp);
 #endif
 
-	lb_process(xdp, &pkt, &res);
+	lb_process(&ctx, &pkt, &res);
 
 #ifdef LB_BENCH_RESTORE
 	if (res.verdict == LB_TX || res.verdict == LB_REDIRECT)
