@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
 
 /* ---- head framing ---- */
 
@@ -583,4 +584,14 @@ int json_get_string(const char *buf, size_t len, const char *key, char *out, siz
 	memcpy(out, v + 1, n);
 	out[n] = '\0';
 	return 1;
+}
+
+void raise_fd_limit(void)
+{
+	struct rlimit rl;
+
+	if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
 }

@@ -4,7 +4,8 @@
  * share: request and response head parsers, a chunked transfer-encoding decoder, a line splitter
  * for text/event-stream bodies and a scanner that reads one top-level field of a JSON object.
  * Nothing here allocates or blocks; every parser takes a buffer and a length and never reads past
- * it, so bad input gives an error value, never a crash.
+ * it, so bad input gives an error value, never a crash. (Plus raise_fd_limit(), which both
+ * programs need before opening hundreds of connections.)
  */
 #ifndef EDGELB_TESTS_BACKEND_HTTPMINI_H
 #define EDGELB_TESTS_BACKEND_HTTPMINI_H
@@ -97,5 +98,8 @@ int json_get_bool(const char *buf, size_t len, const char *key, bool *out);
 int json_get_long(const char *buf, size_t len, const char *key, long *out);
 /* Same for a string member; copies at most out_size-1 bytes (escapes kept as written). */
 int json_get_string(const char *buf, size_t len, const char *key, char *out, size_t out_size);
+
+/* Room for many concurrent connections: lift the soft descriptor limit to the hard one. */
+void raise_fd_limit(void);
 
 #endif

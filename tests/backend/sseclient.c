@@ -602,15 +602,6 @@ static int parse_bind(struct sse_client *cl)
 	return bad_option("--bind", text, "an address of the same family as the server");
 }
 
-static void raise_fd_limit(void)
-{
-	struct rlimit rl;
-	if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur < rl.rlim_max) {
-		rl.rlim_cur = rl.rlim_max;
-		setrlimit(RLIMIT_NOFILE, &rl);
-	}
-}
-
 static int client_init(struct sse_client *cl)
 {
 	if (resolve_target(cl) < 0 || parse_bind(cl) < 0)

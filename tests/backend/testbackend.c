@@ -1264,16 +1264,6 @@ static int parse_options(int argc, char **argv, struct backend_options *opt)
 
 /* ---- main ---- */
 
-/* Room for many concurrent streams: lift the soft descriptor limit to the hard one. */
-static void raise_fd_limit(void)
-{
-	struct rlimit rl;
-	if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur < rl.rlim_max) {
-		rl.rlim_cur = rl.rlim_max;
-		setrlimit(RLIMIT_NOFILE, &rl);
-	}
-}
-
 static int write_pidfile(const char *path)
 {
 	FILE *f = fopen(path, "w");
