@@ -59,4 +59,28 @@ static inline int fx_load_lb(uint32_t ring_size, uint32_t conn_max, struct lb **
 	return 0;
 }
 
+/*
+ * Ethernet + IPv4 (DF, TTL 64; checksums left zero: the fast path does not check them) + TCP
+ * from 198.51.100.7:sport to 192.0.2.10:dport with the given flags, the VIP the tests install.
+ * Writes FX_TCP4_FRAME_LEN bytes.
+ */
+#define FX_TCP4_FRAME_LEN 54
+static inline void fx_tcp4_frame(unsigned char *p, uint16_t sport, uint16_t dport, uint8_t flags)
+{
+	static const unsigned char tmpl[FX_TCP4_FRAME_LEN] = {
+	    0x02, 0,    0,   0,  0,   0x01, 0x02, 0,  0,  0, 0, 0xfe, 0x08, 0x00, /* Ethernet */
+	    0x45, 0,    0,   40, 0,   0,    0x40, 0,  64, 6, 0, 0,                /* IPv4 ... */
+	    198,  51,   100, 7,  192, 0,    2,    10,                             /* addresses */
+	    0,    0,    0,   0,  0,   0,    0,    1,  0,  0, 0, 0,    0x50, 0,
+	    0xff, 0xff, /* TCP */
+	    0,    0,    0,   0};
+
+	memcpy(p, tmpl, sizeof(tmpl));
+	p[34] = sport >> 8;
+	p[35] = sport & 0xff;
+	p[36] = dport >> 8;
+	p[37] = dport & 0xff;
+	p[47] = flags;
+}
+
 #endif

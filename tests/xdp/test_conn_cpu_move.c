@@ -44,15 +44,10 @@ static void on_cpu(int cpu)
  * (last octet of the outer destination 203.0.113.(1 + id)), -1 if not forwarded. */
 static int send_tcp(uint16_t sport, uint8_t flags)
 {
-	unsigned char in[54] = {
-	    0x02, 0,  0,    0, 0,  0x01, 0x02, 0, 0,   0,  0,    0xfe, 0x08, 0x00, 0x45, 0,  0, 40,
-	    0,    0,  0x40, 0, 64, 6,    0,    0, 198, 51, 100,  7,    192,  0,    2,    10, 0, 0,
-	    0,    80, 0,    0, 0,  1,    0,    0, 0,   0,  0x50, 0,    0xff, 0xff, 0,    0,  0, 0};
+	unsigned char in[FX_TCP4_FRAME_LEN];
 	unsigned char out[128];
 
-	in[34] = sport >> 8;
-	in[35] = sport & 0xff;
-	in[47] = flags;
+	fx_tcp4_frame(in, sport, 80, flags);
 	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = in, .data_size_in = sizeof(in),
 		    .data_out = out, .data_size_out = sizeof(out), .repeat = 1);
 	if (bpf_prog_test_run_opts(bpf_program__fd(skel->progs.edgelb_xdp), &opts) ||

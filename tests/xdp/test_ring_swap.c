@@ -42,23 +42,6 @@ struct stream_result {
 	unsigned long packets, to_a, to_b, bad_verdict, bad_backend;
 };
 
-/* Ethernet + IPv4 + TCP SYN to 192.0.2.10:80 from 198.51.100.7:sport. */
-static size_t build_syn(unsigned char *p, uint16_t sport)
-{
-	static const unsigned char tmpl[54] = {
-	    0x02, 0,    0,   0,  0,   0x01, 0x02, 0,  0,  0, 0, 0xfe, 0x08, 0x00, /* Ethernet */
-	    0x45, 0,    0,   40, 0,   0,    0x40, 0,  64, 6, 0, 0,                /* IPv4 ... */
-	    198,  51,   100, 7,  192, 0,    2,    10,                             /* addresses */
-	    0,    0,    0,   80, 0,   0,    0,    1,  0,  0, 0, 0,    0x50, 0x02,
-	    0xff, 0xff, /* TCP SYN */
-	    0,    0,    0,   0};
-
-	memcpy(p, tmpl, sizeof(tmpl));
-	p[34] = sport >> 8;
-	p[35] = sport & 0xff;
-	return sizeof(tmpl);
-}
-
 static void *stream(void *arg)
 {
 	struct stream_result *r = arg;
@@ -66,7 +49,9 @@ static void *stream(void *arg)
 	uint16_t sport = 1;
 
 	while (!atomic_load(&stop)) {
-		size_t len = build_syn(in, sport++);
+		size_t len = FX_TCP4_FRAME_LEN;
+
+		fx_tcp4_frame(in, sport++, 80, 0x02 /* SYN */);
 		LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = in, .data_size_in = (__u32)len,
 			    .data_out = out, .data_size_out = sizeof(out), .repeat = 1);
 

@@ -32,31 +32,13 @@
 #define NBACKEND    6   /* ring of VIP id 0: backends 0..2, of VIP id 1: 3..5 */
 #define REWRITES    3000
 #define VIP_ADDR    0xc000020au /* 192.0.2.10 */
-#define FRAME_LEN   54
+#define FRAME_LEN   FX_TCP4_FRAME_LEN
 #define OUTER_DST_0 0xcb007101u /* backend id's outer destination: 203.0.113.(1 + id) */
 
 static struct lb *skel;
 static struct lbt_bpf_fds fds;
 static struct lbt *tables;
 static atomic_int stop;
-
-/* Ethernet + IPv4 + TCP SYN to 192.0.2.10:dport from 198.51.100.7:sport. */
-static void build_syn(unsigned char *p, uint16_t sport, uint16_t dport)
-{
-	static const unsigned char tmpl[FRAME_LEN] = {
-	    0x02, 0,    0,   0,  0,   0x01, 0x02, 0,  0,  0, 0, 0xfe, 0x08, 0x00, /* Ethernet */
-	    0x45, 0,    0,   40, 0,   0,    0x40, 0,  64, 6, 0, 0,                /* IPv4 ... */
-	    198,  51,   100, 7,  192, 0,    2,    10,                             /* addresses */
-	    0,    0,    0,   0,  0,   0,    0,    1,  0,  0, 0, 0,    0x50, 0x02,
-	    0xff, 0xff, /* TCP SYN */
-	    0,    0,    0,   0};
-
-	memcpy(p, tmpl, sizeof(tmpl));
-	p[34] = sport >> 8;
-	p[35] = sport & 0xff;
-	p[36] = dport >> 8;
-	p[37] = dport & 0xff;
-}
 
 /* How a SYN came out: passed, or forwarded by IP-in-IP or by MAC rewrite, and to which backend. */
 struct outcome {
@@ -73,7 +55,7 @@ static struct outcome send_syn(uint16_t sport, uint16_t dport)
 	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = in, .data_size_in = sizeof(in),
 		    .data_out = out, .data_size_out = sizeof(out), .repeat = 1);
 
-	build_syn(in, sport, dport);
+	fx_tcp4_frame(in, sport, dport, 0x02 /* SYN */);
 	if (bpf_prog_test_run_opts(bpf_program__fd(skel->progs.edgelb_xdp), &opts))
 		return o;
 	o.ok = 1;
