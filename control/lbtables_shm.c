@@ -216,6 +216,12 @@ static int applied_clear(const struct lb_shm_lcore *lc, uint64_t gen)
 	return __atomic_load_n(&lc->conn_clear_gen, __ATOMIC_ACQUIRE) >= gen;
 }
 
+/* A record is whole again: workers drop their private copies at their next burst. */
+static void tables_changed(struct lbt *t)
+{
+	__atomic_add_fetch(&SHM(t)->map.hdr->tables_gen, 1, __ATOMIC_RELEASE);
+}
+
 /* The slot holding key, or the free slot where it would go (NULL: table full). */
 static struct lb_shm_vip_slot *vip_slot(struct lb_shm_tables *t, const struct lb_vip_key *key)
 {
@@ -244,6 +250,7 @@ static int s_set_node(struct lbt *t, const struct lb_node_cfg *node)
 	seq_write_begin(&n->seq);
 	n->cfg = *node;
 	seq_write_end(&n->seq);
+	tables_changed(t);
 	return 0;
 }
 
@@ -253,6 +260,7 @@ static int s_set_filter(struct lbt *t, const struct lb_vip_filter *filter)
 
 	for (unsigned i = 0; i < LB_VIP_FILTER_BITS / 64; i++)
 		__atomic_store_n(&f->bits[i], filter->bits[i], __ATOMIC_RELEASE);
+	tables_changed(t);
 	return 0;
 }
 
@@ -269,6 +277,7 @@ static int s_set_vip(struct lbt *t, const struct lb_vip_key *key, const struct l
 	s->meta = *meta;
 	s->state = LB_SHM_SLOT_USED;
 	seq_write_end(&s->seq);
+	tables_changed(t);
 	return 0;
 }
 
@@ -280,6 +289,7 @@ static int s_del_vip(struct lbt *t, const struct lb_vip_key *key)
 		seq_write_begin(&s->seq);
 		s->state = LB_SHM_SLOT_GONE;
 		seq_write_end(&s->seq);
+		tables_changed(t);
 	}
 	return 0;
 }
@@ -321,6 +331,7 @@ static int s_set_backend(struct lbt *t, uint32_t id, const struct lb_backend *be
 	seq_write_begin(&b->seq);
 	b->be = *be;
 	seq_write_end(&b->seq);
+	tables_changed(t);
 	return 0;
 }
 

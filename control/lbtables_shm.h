@@ -5,7 +5,8 @@
  *
  * One file (in /dev/shm or hugetlbfs), four sections, each 2 MiB-aligned:
  *
- *   header   magic, LB_TABLES_VERSION, ring capacity, the writer's epoch, conn-clear generation
+ *   header   magic, LB_TABLES_VERSION, ring capacity, the writer's epoch, conn-clear generation,
+ *            tables generation (bumped after every node / VIP / backend record write)
  *   tables   node settings, VIP address filter, VIP hash (open addressing), backends, ring
  *            descriptors; every record that is larger than a word carries a sequence count
  *            (seqlock): readers copy it and retry if the count moved or was odd
@@ -21,6 +22,10 @@
  * (workers publish after every burst, so the wait is one burst), or has gone offline / died.
  * So no worker ever reads a ring that is being rewritten, and a packet sees one ring, whole.
  *
+ * Workers may keep private copies of node, VIP and backend records (edgelb-dp does: a copy costs
+ * nothing per packet, a seqlock read does) as long as they drop them all when tables_gen moves;
+ * they look at it once per burst, so a copy is at most a burst older than the record.
+ *
  * The tables persist in the file: edgelbd may restart (it adopts the file) and edgelb-dp may
  * restart (it attaches again) without the other noticing.
  */
@@ -34,11 +39,13 @@
 #include "dataplane/core/tables.h"
 
 #define LB_SHM_MAGIC      0x4d48534c42454445ull /* "EDELBSHM" little-endian */
-#define LB_SHM_LAYOUT     1                     /* this file's own layout revision */
+#define LB_SHM_LAYOUT     2                     /* this file's own layout revision */
 #define LB_SHM_MAX_LCORES 64
-#define LB_SHM_VIP_SLOTS  2048       /* open addressing over LB_MAX_VIPS * 4 entries: < 50 % full */
-#define LB_SHM_ALIGN      (2u << 20) /* sections on 2 MiB: hugetlbfs maps and protects so */
-#define LB_SHM_CACHE_LINE 64
+/* open addressing over LB_MAX_VIPS * 4 entries: < 50 % full */
+#define LB_SHM_VIP_SLOT_BITS 11
+#define LB_SHM_VIP_SLOTS     (1u << LB_SHM_VIP_SLOT_BITS)
+#define LB_SHM_ALIGN         (2u << 20) /* sections on 2 MiB: hugetlbfs maps and protects so */
+#define LB_SHM_CACHE_LINE    64
 
 /* VIP slot states */
 #define LB_SHM_SLOT_FREE 0
@@ -62,6 +69,7 @@ struct lb_shm_header {
 	/* written by the writer, read by workers (own cache lines) */
 	uint64_t epoch __attribute__((aligned(LB_SHM_CACHE_LINE)));
 	uint64_t conn_clear_gen __attribute__((aligned(LB_SHM_CACHE_LINE)));
+	uint64_t tables_gen __attribute__((aligned(LB_SHM_CACHE_LINE)));
 };
 
 struct lb_shm_node {
@@ -139,14 +147,18 @@ static inline uint32_t *lb_shm_ring_buf(const struct lb_shm_map *m, uint32_t vip
 
 /* ---- the reader's protocol (edgelb-dp's hooks use these; header-only so it inlines) ---- */
 
+/*
+ * A VIP key's home slot: Fibonacci hashing of the folded key words (as the XDP runner's VIP slots
+ * do). A handful of VIPs in 2048 slots need spreading, not avalanche: murmur3 over the key's six
+ * words cost a tenth of an established packet's time.
+ */
 static inline uint32_t lb_shm_vip_hash(const struct lb_vip_key *key)
 {
-	const uint32_t *w = (const uint32_t *)key;
-	uint32_t h = 0;
+	uint32_t fold = key->addr.w[0] ^ key->addr.w[1] ^ key->addr.w[2] ^ key->addr.w[3];
+	uint32_t rest =
+	    (uint32_t)key->port | ((uint32_t)key->proto << 16) | ((uint32_t)key->family << 24);
 
-	for (unsigned i = 0; i < sizeof(*key) / 4; i++)
-		h = lb_murmur_mix(h, w[i]);
-	return lb_murmur_final(h, sizeof(*key));
+	return (fold * 0x9e3779b1u ^ rest * 0x85ebca6bu) >> (32 - LB_SHM_VIP_SLOT_BITS);
 }
 
 /* Seqlock read: a stable, even count before and after the copy means the copy is whole. */
@@ -242,6 +254,12 @@ static inline uint32_t lb_shm_ring_slot(const struct lb_shm_map *m, uint32_t vip
  */
 int lb_shm_attach(const char *path, struct lb_shm_map *m, char *err, size_t errlen);
 void lb_shm_detach(struct lb_shm_map *m);
+
+/* Moves after every node, filter, VIP or backend write (once the record is whole). */
+static inline uint64_t lb_shm_tables_gen(const struct lb_shm_map *m)
+{
+	return __atomic_load_n(&m->hdr->tables_gen, __ATOMIC_ACQUIRE);
+}
 
 /* A worker takes its slot: online, and already past every flip made so far. */
 static inline void lb_shm_lcore_online(const struct lb_shm_map *m, struct lb_shm_lcore *lc,

@@ -21,15 +21,18 @@
 #define LB_CT_WAYS 8
 #define LB_CT_SEED 0x2545f491u /* independent of the node's seed: bucket choice is local */
 
+/* One entry per cache line (56 bytes used): a hit touches exactly one line besides the tags. */
 struct lb_ct_entry {
 	struct lb_flow key;
 	struct lb_conn val;
-};
+} __attribute__((aligned(64)));
 
 /*
  * A bucket is one cache line of tags and recency stamps, then the entries: a lookup reads the
- * tag line and touches an entry only when its tag (the bucket hash, nonzero) matches, so a
- * lookup or insert costs two cache lines, not eight.
+ * tag line and touches an entry only when its tag (the table hash, nonzero) matches, so a
+ * lookup or insert costs two cache lines, not eight. A runner that handles packets in bursts
+ * computes the hash once (lb_ct_hash), prefetches the tag line (lb_ct_bucket_at), then the
+ * matching entry's line (lb_ct_prefetch_way), and looks up with the *_hashed calls.
  */
 struct lb_ct_bucket {
 	__u32 tag[LB_CT_WAYS];  /* the flow's table hash | 1; 0: free */
@@ -68,13 +71,19 @@ static inline void lb_ct_init(struct lb_conn_table *ct, void *mem, __u32 entries
 	ct->evictions = 0;
 }
 
+/*
+ * Field by field, as the parser stores them: a key built a moment ago by narrow stores (ports as
+ * 16-bit, proto and family as bytes) and read back as wider words stalls the load until the
+ * stores retire (no store-to-load forwarding across several stores). pad is always 0.
+ */
 static inline int lb_flow_eq(const struct lb_flow *a, const struct lb_flow *b)
 {
-	const __u32 *x = (const __u32 *)a, *y = (const __u32 *)b;
 	__u32 diff = 0;
 
-	for (unsigned i = 0; i < sizeof(*a) / 4; i++)
-		diff |= x[i] ^ y[i];
+	for (unsigned i = 0; i < 4; i++)
+		diff |= (a->src.w[i] ^ b->src.w[i]) | (a->dst.w[i] ^ b->dst.w[i]);
+	diff |= (__u32)(a->sport ^ b->sport) | (__u32)(a->dport ^ b->dport);
+	diff |= (__u32)(a->proto ^ b->proto) | (__u32)(a->family ^ b->family);
 	return !diff;
 }
 
@@ -83,15 +92,51 @@ static inline __u32 lb_ct_stamp(struct lb_conn_table *ct)
 	return ++ct->clock;
 }
 
-static inline __u32 lb_ct_hash(const struct lb_flow *key)
+/*
+ * The bucket hash. Local to the table (no other node or runner needs to agree), so it may be
+ * whatever is fastest here: CRC32C where the CPU has it (one 3-cycle instruction per word;
+ * murmur3's multiply chain made the hash a latency wall in front of the bucket prefetch), else
+ * the flow hash with the table's own seed. Each CRC step is a bijection of its state, so two
+ * flows that differ only in their ports (one client's connections) never share a hash.
+ */
+#if defined(__SSE4_2__)
+LB_INLINE __u32 lb_ct_hash(const struct lb_flow *key)
+{
+	__u32 h = LB_CT_SEED;
+
+	if (key->family != LB_AF_INET) {
+		for (int i = 1; i < 4; i++) {
+			h = __builtin_ia32_crc32si(h, key->src.w[i]);
+			h = __builtin_ia32_crc32si(h, key->dst.w[i]);
+		}
+	}
+	h = __builtin_ia32_crc32si(h, key->src.w[0]);
+	h = __builtin_ia32_crc32si(h, key->dst.w[0]);
+	h = __builtin_ia32_crc32si(h, lb_ports_word(key->sport, key->dport));
+	h = __builtin_ia32_crc32si(h, (__u32)key->proto | ((__u32)key->family << 8));
+	return h;
+}
+#else
+LB_INLINE __u32 lb_ct_hash(const struct lb_flow *key)
 {
 	return lb_flow_hash(key, LB_CT_SEED);
 }
+#endif
 
-static inline struct lb_ct_bucket *lb_ct_bucket_of(struct lb_conn_table *ct,
-						   const struct lb_flow *key)
+static inline struct lb_ct_bucket *lb_ct_bucket_at(struct lb_conn_table *ct, __u32 hash)
 {
-	return &ct->buckets[lb_ct_hash(key) & ct->nbuckets_mask];
+	return &ct->buckets[hash & ct->nbuckets_mask];
+}
+
+/* The entry a lookup of hash will compare first (its tag matches), or 0: for prefetching. */
+static inline const struct lb_ct_entry *lb_ct_first_match(const struct lb_ct_bucket *b, __u32 hash)
+{
+	__u32 tag = hash | 1;
+
+	for (int i = 0; i < LB_CT_WAYS; i++)
+		if (b->tag[i] == tag)
+			return &b->e[i];
+	return 0;
 }
 
 /* The way holding key in b, or -1. */
@@ -103,9 +148,10 @@ static inline int lb_ct_find(const struct lb_ct_bucket *b, __u32 tag, const stru
 	return -1;
 }
 
-static inline struct lb_conn *lb_ct_get(struct lb_conn_table *ct, const struct lb_flow *key)
+/* h must be lb_ct_hash(key). */
+static inline struct lb_conn *lb_ct_get_hashed(struct lb_conn_table *ct, const struct lb_flow *key,
+					       __u32 h)
 {
-	__u32 h = lb_ct_hash(key);
 	struct lb_ct_bucket *b = &ct->buckets[h & ct->nbuckets_mask];
 	int i = lb_ct_find(b, h | 1, key);
 
@@ -115,10 +161,16 @@ static inline struct lb_conn *lb_ct_get(struct lb_conn_table *ct, const struct l
 	return &b->e[i].val;
 }
 
-static inline int lb_ct_put(struct lb_conn_table *ct, const struct lb_flow *key,
-			    const struct lb_conn *val)
+static inline struct lb_conn *lb_ct_get(struct lb_conn_table *ct, const struct lb_flow *key)
 {
-	__u32 h = lb_ct_hash(key), tag = h | 1;
+	return lb_ct_get_hashed(ct, key, lb_ct_hash(key));
+}
+
+/* h must be lb_ct_hash(key). */
+static inline int lb_ct_put_hashed(struct lb_conn_table *ct, const struct lb_flow *key,
+				   const struct lb_conn *val, __u32 h)
+{
+	__u32 tag = h | 1;
 	struct lb_ct_bucket *b = &ct->buckets[h & ct->nbuckets_mask];
 	int i = lb_ct_find(b, tag, key);
 
@@ -141,6 +193,12 @@ static inline int lb_ct_put(struct lb_conn_table *ct, const struct lb_flow *key,
 	b->e[i].val = *val;
 	b->used[i] = lb_ct_stamp(ct);
 	return 0;
+}
+
+static inline int lb_ct_put(struct lb_conn_table *ct, const struct lb_flow *key,
+			    const struct lb_conn *val)
+{
+	return lb_ct_put_hashed(ct, key, val, lb_ct_hash(key));
 }
 
 static inline void lb_ct_del(struct lb_conn_table *ct, const struct lb_flow *key)

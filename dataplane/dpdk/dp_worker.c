@@ -30,14 +30,33 @@ LB_INLINE int lb_hook_vip_addr_filter(void *ctx, const struct lb_flow *f)
 	return lb_vip_filter_test(&W(ctx)->shm->tables->filter, &f->dst, f->family);
 }
 
-/* VIP entries and backends are copied out of shared memory (seqlock): the core keeps a pointer
- * to a stable copy. Two copies alternate, so the previous result stays valid for one more call. */
+/*
+ * Field by field: the core builds the key with narrow stores just before asking, and wider loads
+ * of it would wait for those stores to retire.
+ */
+LB_INLINE int lb_vip_key_same(const struct lb_vip_key *a, const struct lb_vip_key *b)
+{
+	uint32_t diff = 0;
+
+	for (unsigned i = 0; i < 4; i++)
+		diff |= a->addr.w[i] ^ b->addr.w[i];
+	diff |= (uint32_t)(a->port ^ b->port) | (uint32_t)(a->proto ^ b->proto) |
+		(uint32_t)(a->family ^ b->family);
+	return !diff;
+}
+
+/* VIP entries and backends: private copies (see struct dp_table_cache), filled on a miss. */
 LB_INLINE const struct lb_vip_meta *lb_hook_vip(void *ctx, const struct lb_vip_key *key)
 {
 	struct dp_worker *w = W(ctx);
-	struct lb_vip_meta *out = &w->vip_copy[w->vip_next ^= 1];
+	struct dp_vip_cached *c = &w->cache->vip[lb_shm_vip_hash(key) & (DP_VIP_CACHE - 1)];
 
-	return lb_shm_read_vip(w->shm->tables, key, out) ? NULL : out;
+	if (c->epoch != w->cache_epoch || !lb_vip_key_same(&c->key, key)) {
+		c->key = *key;
+		c->found = !lb_shm_read_vip(w->shm->tables, key, &c->meta);
+		c->epoch = w->cache_epoch;
+	}
+	return c->found ? &c->meta : NULL;
 }
 
 LB_INLINE __u32 lb_hook_ring(void *ctx, const struct lb_vip_meta *vip, __u32 slot)
@@ -48,19 +67,42 @@ LB_INLINE __u32 lb_hook_ring(void *ctx, const struct lb_vip_meta *vip, __u32 slo
 LB_INLINE const struct lb_backend *lb_hook_backend(void *ctx, __u32 id)
 {
 	struct dp_worker *w = W(ctx);
-	struct lb_backend *out = &w->be_copy[w->be_next ^= 1];
+	struct dp_be_cached *c = &w->cache->be[id & (DP_BE_CACHE - 1)];
 
-	return lb_shm_read_backend(w->shm->tables, id, out) ? NULL : out;
+	if (c->epoch != w->cache_epoch || c->id != id) {
+		if (lb_shm_read_backend(w->shm->tables, id, &c->be))
+			return NULL;
+		c->id = id;
+		c->epoch = w->cache_epoch;
+	}
+	return &c->be;
+}
+
+/*
+ * The burst's first pass hashed this packet's flow already (when it is the flow asked for: the
+ * ICMP too-big path asks for the quoted flow instead).
+ */
+LB_INLINE const struct dp_preflow *known_flow(struct dp_worker *w, const struct lb_flow *key)
+{
+	const struct dp_preflow *p = w->cur_pre;
+
+	return p && lb_flow_eq(&p->key, key) ? p : NULL;
 }
 
 LB_INLINE struct lb_conn *lb_hook_conn_get(void *ctx, const struct lb_flow *key)
 {
-	return lb_ct_get(&W(ctx)->ct, key);
+	struct dp_worker *w = W(ctx);
+	const struct dp_preflow *p = known_flow(w, key);
+
+	return p ? lb_ct_get_hashed(&w->ct, key, p->hash) : lb_ct_get(&w->ct, key);
 }
 
 LB_INLINE int lb_hook_conn_put(void *ctx, const struct lb_flow *key, const struct lb_conn *val)
 {
-	return lb_ct_put(&W(ctx)->ct, key, val);
+	struct dp_worker *w = W(ctx);
+	const struct dp_preflow *p = known_flow(w, key);
+
+	return p ? lb_ct_put_hashed(&w->ct, key, val, p->hash) : lb_ct_put(&w->ct, key, val);
 }
 
 LB_INLINE __u32 lb_hook_now_tick(void *ctx)
@@ -116,6 +158,14 @@ int dp_worker_init(struct dp_worker *w, const struct dp_worker_cfg *cfg,
 	if (!w->ct_mem)
 		return -ENOMEM;
 	lb_ct_init(&w->ct, w->ct_mem, cfg->conn_entries);
+	w->cache = rte_zmalloc_socket("edgelb_table_cache", sizeof(*w->cache), RTE_CACHE_LINE_SIZE,
+				      socket < 0 ? SOCKET_ID_ANY : socket);
+	if (!w->cache) {
+		dp_worker_fini(w);
+		return -ENOMEM;
+	}
+	w->cache_epoch = 1;
+	w->tables_gen_seen = UINT64_MAX; /* the first burst reads the node record */
 	for (unsigned p = 0; p < DP_MAX_PORTS; p++)
 		w->nic_of_port[p] = DP_NO_PORT;
 	for (uint16_t i = 0; i < cfg->nnics; i++) {
@@ -134,7 +184,9 @@ int dp_worker_init(struct dp_worker *w, const struct dp_worker_cfg *cfg,
 void dp_worker_fini(struct dp_worker *w)
 {
 	rte_free(w->ct_mem);
+	rte_free(w->cache);
 	w->ct_mem = NULL;
+	w->cache = NULL;
 }
 
 void dp_worker_online(struct dp_worker *w)
@@ -184,29 +236,54 @@ static void tx_flush(struct dp_worker *w)
 	}
 }
 
-/* Before the first packet of a poll: the node settings and the clock (empty polls skip this). */
+/* The tables changed since the caches were filled: drop every copy, take the node record again. */
+static void renew_copies(struct dp_worker *w, uint64_t gen)
+{
+	if (++w->cache_epoch == 0) { /* after 2^32 changes: old epochs could match again */
+		memset(w->cache, 0, sizeof(*w->cache));
+		w->cache_epoch = 1;
+	}
+	lb_shm_read_node(w->shm->tables, &w->node);
+	w->tables_gen_seen = gen;
+}
+
+/* Before the first packet of a poll: table changes and the clock (empty polls skip this). */
 static void burst_prologue(struct dp_worker *w)
 {
-	lb_shm_read_node(w->shm->tables, &w->node);
+	uint64_t gen = lb_shm_tables_gen(w->shm);
+
+	if (unlikely(gen != w->tables_gen_seen))
+		renew_copies(w, gen);
 	if (w->tsc_per_tick)
 		w->now_tick = (uint32_t)(rte_get_tsc_cycles() / w->tsc_per_tick);
 	w->prologue_done = 1;
 }
 
-void dp_worker_process(struct dp_worker *w, struct rte_mbuf *m, struct lb_result *res)
+static inline void process(struct dp_worker *w, struct rte_mbuf *m, struct lb_result *res,
+			   const struct dp_preflow *pre)
 {
 	struct lb_pkt pkt;
 
 	if (!w->prologue_done)
 		burst_prologue(w);
 	w->cur = m;
+	w->cur_pre = pre;
 	pkt.data = rte_pktmbuf_mtod(m, void *);
 	pkt.end = (char *)pkt.data + rte_pktmbuf_data_len(m);
 	lb_process(w, &pkt, res);
 }
 
-/* Decide one packet received on NIC index nic and queue it for its destination. */
-static inline void handle_packet(struct dp_worker *w, struct rte_mbuf *m, uint16_t nic)
+void dp_worker_process(struct dp_worker *w, struct rte_mbuf *m, struct lb_result *res)
+{
+	process(w, m, res, NULL);
+}
+
+/*
+ * Decide one packet received on NIC index nic and queue it for its destination; pre is what the
+ * burst's first pass learnt about its flow (or NULL).
+ */
+static inline void handle_packet(struct dp_worker *w, struct rte_mbuf *m, uint16_t nic,
+				 const struct dp_preflow *pre)
 {
 	struct lb_result res;
 	uint16_t to;
@@ -215,7 +292,7 @@ static inline void handle_packet(struct dp_worker *w, struct rte_mbuf *m, uint16
 	if (unlikely(m->nb_segs > 1) && rte_pktmbuf_linearize(m)) {
 		res.verdict = LB_PASS;
 	} else {
-		dp_worker_process(w, m, &res);
+		process(w, m, &res, pre);
 	}
 	switch (res.verdict) {
 	case LB_TX:
@@ -243,32 +320,35 @@ static inline void handle_packet(struct dp_worker *w, struct rte_mbuf *m, uint16
 }
 
 /*
- * The connection-table bucket of a plain IPv4 TCP/UDP frame (no VLAN, no options, not a
- * fragment), fetched into the cache a burst ahead of lb_process: with many flows the bucket is a
- * cache miss, the one lb_process would otherwise wait for. Other frames are left to lb_process.
+ * First pass over a burst, for a plain IPv4 TCP/UDP frame (no VLAN, no options, not a fragment):
+ * its flow as the core will parse it and its connection-table hash, and the bucket's tag line
+ * fetched into the cache. With many flows the bucket is the cache miss lb_process would
+ * otherwise wait for. Returns 0 for other frames (lb_process handles them unaided).
  */
-static inline void prefetch_conn(struct dp_worker *w, struct rte_mbuf *m)
+static inline int preflow(struct dp_worker *w, struct rte_mbuf *m, struct dp_preflow *p)
 {
 	const uint8_t *d = rte_pktmbuf_mtod(m, const uint8_t *);
-	struct lb_flow f;
 
 	if (rte_pktmbuf_data_len(m) < 38 || d[12] != 0x08 || d[13] != 0 || d[14] != 0x45 ||
 	    (d[20] & 0x3f) || d[21] || (d[23] != LB_IPPROTO_TCP && d[23] != LB_IPPROTO_UDP))
-		return;
-	memset(&f, 0, sizeof(f));
-	memcpy(&f.src.w[0], d + 26, 4);
-	memcpy(&f.dst.w[0], d + 30, 4);
-	memcpy(&f.sport, d + 34, 2);
-	memcpy(&f.dport, d + 36, 2);
-	f.proto = d[23];
-	f.family = LB_AF_INET;
-	rte_prefetch0(lb_ct_bucket_of(&w->ct, &f));
+		return 0;
+	memset(&p->key, 0, sizeof(p->key));
+	memcpy(&p->key.src.w[0], d + 26, 4);
+	memcpy(&p->key.dst.w[0], d + 30, 4);
+	memcpy(&p->key.sport, d + 34, 2);
+	memcpy(&p->key.dport, d + 36, 2);
+	p->key.proto = d[23];
+	p->key.family = LB_AF_INET;
+	p->hash = lb_ct_hash(&p->key);
+	rte_prefetch0(lb_ct_bucket_at(&w->ct, p->hash));
+	return 1;
 }
 
 static unsigned poll_nic(struct dp_worker *w, uint16_t nic)
 {
 	struct rte_mbuf *pkts[DP_BURST];
 	uint16_t n = rte_eth_rx_burst(w->cfg.nic_ports[nic], w->cfg.queue, pkts, DP_BURST);
+	uint8_t known[DP_BURST];
 	uint16_t i;
 
 	if (!n)
@@ -276,12 +356,20 @@ static unsigned poll_nic(struct dp_worker *w, uint16_t nic)
 	if (!w->prologue_done)
 		burst_prologue(w);
 
+	/* three passes, each fetching what the next one reads: frames, tag lines, entries */
 	for (i = 0; i < n; i++)
 		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
 	for (i = 0; i < n; i++)
-		prefetch_conn(w, pkts[i]);
+		known[i] = (uint8_t)preflow(w, pkts[i], &w->pre[i]);
+	for (i = 0; i < n; i++) {
+		const struct lb_ct_entry *e;
+
+		if (known[i] && (e = lb_ct_first_match(lb_ct_bucket_at(&w->ct, w->pre[i].hash),
+						       w->pre[i].hash)))
+			rte_prefetch0(e);
+	}
 	for (i = 0; i < n; i++)
-		handle_packet(w, pkts[i], nic);
+		handle_packet(w, pkts[i], nic, known[i] ? &w->pre[i] : NULL);
 	return n;
 }
 

@@ -40,6 +40,40 @@ struct dp_worker_cfg {
 	uint8_t record_cycles;   /* count TSC cycles of polls that received packets */
 };
 
+/* What a burst's first pass learnt about a plain IPv4 TCP/UDP frame's flow. */
+struct dp_preflow {
+	struct lb_flow key;
+	uint32_t hash; /* lb_ct_hash(&key) */
+};
+
+/*
+ * The worker's private copies of VIP and backend records: a hit costs a key compare, where a
+ * seqlock read of the table file costs two ordered loads of the sequence and a copy per packet.
+ * All entries are dropped at once (cache_epoch moves) when the file's tables_gen moves, which the
+ * worker checks once per burst (lbtables_shm.h). Direct-mapped: a lookup may overwrite the entry
+ * an earlier lookup returned; the core holds one VIP and one backend at a time.
+ */
+#define DP_VIP_CACHE 64   /* power of two */
+#define DP_BE_CACHE  1024 /* power of two */
+
+struct dp_vip_cached {
+	struct lb_vip_key key;
+	uint32_t epoch; /* valid while == dp_worker.cache_epoch */
+	uint32_t found; /* 0: the key is not a VIP (negative entries save the probe too) */
+	struct lb_vip_meta meta;
+};
+
+struct dp_be_cached {
+	struct lb_backend be;
+	uint32_t id;
+	uint32_t epoch;
+};
+
+struct dp_table_cache {
+	struct dp_vip_cached vip[DP_VIP_CACHE];
+	struct dp_be_cached be[DP_BE_CACHE];
+};
+
 /* Per-destination tx buffer. */
 struct dp_txbuf {
 	uint16_t n;
@@ -57,10 +91,12 @@ struct dp_worker {
 	uint32_t idle_polls;
 	/* per packet */
 	struct rte_mbuf *cur;
-	struct lb_node_cfg node; /* snapshot taken at each burst */
-	struct lb_vip_meta vip_copy[2];
-	struct lb_backend be_copy[2];
-	uint8_t vip_next, be_next;
+	const struct dp_preflow *cur_pre; /* the first pass's flow of cur, or NULL */
+	struct dp_preflow pre[DP_BURST];
+	struct lb_node_cfg node;            /* copy of the node record, renewed with the caches */
+	struct dp_table_cache *cache;       /* VIP and backend copies */
+	uint32_t cache_epoch;               /* the caches' current epoch (never 0) */
+	uint64_t tables_gen_seen;           /* the file's tables_gen the caches and node are from */
 	uint8_t prologue_done;              /* node snapshot and clock taken in this poll */
 	uint16_t nic_of_port[DP_MAX_PORTS]; /* port id -> NIC index, or DP_NO_PORT */
 	struct dp_txbuf tx[DP_MAX_PORTS];

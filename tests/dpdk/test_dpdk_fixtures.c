@@ -210,6 +210,55 @@ static void test_redirect_leaves_by_backend_port(void **state)
 }
 
 /*
+ * The worker keeps private copies of VIP and backend records (dp_worker.h): a VIP removed or
+ * added, or a backend changed, between two bursts must be seen by the second one.
+ */
+static void test_table_changes_seen_next_burst(void **state)
+{
+	const struct fx_vip *v = &fx_vips[0];
+	const struct fx_case *fwd = NULL;
+	struct lbt *t = env.dp.tables;
+	struct lb_vip_key key = {0};
+	struct lb_vip_meta meta = {
+	    .vip_id = v->id, .flags = v->flags, .ring_size = FX_RING, .generation = 1};
+	unsigned char out[2048];
+	size_t out_len = sizeof(out);
+
+	for (size_t i = 0; i < NCASES && !fwd; i++)
+		if (fx_cases[i].verdict == LB_TX && fx_cases[i].nactions == 0 &&
+		    fx_cases[i].backend >= 0 && fx_cases[i].vip == 0)
+			fwd = &fx_cases[i];
+	assert_non_null(fwd);
+	memcpy(key.addr.b, v->addr, 16);
+	key.family = (__u8)v->family;
+	key.proto = (__u8)v->proto;
+	key.port = lb_htons((__u16)v->port);
+
+	assert_int_equal(dp_testenv_run(&env.dp, fwd->in, fwd->in_len, out, &out_len), LB_TX);
+	assert_int_equal(t->ops->del_vip(t, &key), 0);
+	out_len = sizeof(out);
+	assert_int_equal(dp_testenv_run(&env.dp, fwd->in, fwd->in_len, out, &out_len), LB_PASS);
+	assert_int_equal(t->ops->set_vip(t, &key, &meta), 0);
+	out_len = sizeof(out);
+	assert_int_equal(dp_testenv_run(&env.dp, fwd->in, fwd->in_len, out, &out_len), LB_TX);
+	assert_int_equal(out_len, fwd->out_len);
+	assert_memory_equal(out, fwd->out, fwd->out_len);
+
+	/* the backend goes down: the established flow is re-hashed away from it, or dropped */
+	env.backends[fwd->backend].state = LB_BACKEND_DOWN;
+	assert_int_equal(t->ops->set_backend(t, fwd->backend, &env.backends[fwd->backend]), 0);
+	out_len = sizeof(out);
+	dp_testenv_run(&env.dp, fwd->in, fwd->in_len, out, &out_len);
+	assert_true(out_len != fwd->out_len || memcmp(out, fwd->out, fwd->out_len));
+	env.backends[fwd->backend].state = LB_BACKEND_UP;
+	assert_int_equal(t->ops->set_backend(t, fwd->backend, &env.backends[fwd->backend]), 0);
+	assert_int_equal(t->ops->clear_conns(t), 0);
+	out_len = sizeof(out);
+	assert_int_equal(dp_testenv_run(&env.dp, fwd->in, fwd->in_len, out, &out_len), LB_TX);
+	assert_memory_equal(out, fwd->out, fwd->out_len);
+}
+
+/*
  * The writer may not rewrite a ring buffer an online worker may still read: with the worker
  * online and not polling, the second flip of a VIP's ring waits and gives up (-EBUSY); after the
  * worker passes a quiescent point (one poll), it goes through.
@@ -240,6 +289,7 @@ int main(void)
 	    cmocka_unit_test(test_bad_file_refused),
 	    cmocka_unit_test(test_writer_restart_adopts_tables),
 	    cmocka_unit_test(test_redirect_leaves_by_backend_port),
+	    cmocka_unit_test(test_table_changes_seen_next_burst),
 	    cmocka_unit_test(test_ring_flip_waits_for_quiescent_worker),
 	};
 	size_t n = NCASES + sizeof(extra) / sizeof(extra[0]);
