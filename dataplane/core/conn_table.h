@@ -128,15 +128,33 @@ static inline struct lb_ct_bucket *lb_ct_bucket_at(struct lb_conn_table *ct, __u
 	return &ct->buckets[hash & ct->nbuckets_mask];
 }
 
-/* The entry a lookup of hash will compare first (its tag matches), or 0: for prefetching. */
-static inline const struct lb_ct_entry *lb_ct_first_match(const struct lb_ct_bucket *b, __u32 hash)
+/* The way an insert into b takes: a free one, else the least recently used (wrap-safe age). */
+static inline int lb_ct_victim(const struct lb_conn_table *ct, const struct lb_ct_bucket *b)
+{
+	int victim = 0;
+
+	for (int w = 0; w < LB_CT_WAYS; w++) {
+		if (!b->tag[w])
+			return w;
+		if ((__u32)(ct->clock - b->used[w]) > (__u32)(ct->clock - b->used[victim]))
+			victim = w;
+	}
+	return victim;
+}
+
+/*
+ * For prefetching: the entry a lookup of hash will compare first (its tag matches), or, when no
+ * tag matches, the entry an insert would take.
+ */
+static inline const struct lb_ct_entry *lb_ct_entry_for(const struct lb_conn_table *ct,
+							const struct lb_ct_bucket *b, __u32 hash)
 {
 	__u32 tag = hash | 1;
 
 	for (int i = 0; i < LB_CT_WAYS; i++)
 		if (b->tag[i] == tag)
 			return &b->e[i];
-	return 0;
+	return &b->e[lb_ct_victim(ct, b)];
 }
 
 /* The way holding key in b, or -1. */
@@ -175,22 +193,17 @@ static inline int lb_ct_put_hashed(struct lb_conn_table *ct, const struct lb_flo
 	int i = lb_ct_find(b, tag, key);
 
 	if (i < 0) {
-		/* a free way, else the least recently used (largest wrap-safe age) */
-		i = 0;
-		for (int w = 0; w < LB_CT_WAYS; w++) {
-			if (!b->tag[w]) {
-				i = w;
-				break;
-			}
-			if ((__u32)(ct->clock - b->used[w]) > (__u32)(ct->clock - b->used[i]))
-				i = w;
-		}
+		i = lb_ct_victim(ct, b);
 		if (b->tag[i])
 			ct->evictions++;
 		b->tag[i] = tag;
 		b->e[i].key = *key;
 	}
-	b->e[i].val = *val;
+	/* field by field: val was just built with word stores (see lb_flow_eq) */
+	b->e[i].val.backend_id = val->backend_id;
+	b->e[i].val.backend_gen = val->backend_gen;
+	b->e[i].val.last_seen = val->last_seen;
+	b->e[i].val.hash = val->hash;
 	b->used[i] = lb_ct_stamp(ct);
 	return 0;
 }

@@ -102,7 +102,8 @@ LB_INLINE int lb_hook_conn_put(void *ctx, const struct lb_flow *key, const struc
 	struct dp_worker *w = W(ctx);
 	const struct dp_preflow *p = known_flow(w, key);
 
-	return p ? lb_ct_put_hashed(&w->ct, key, val, p->hash) : lb_ct_put(&w->ct, key, val);
+	/* the first pass's copy of the key: written long ago, so it copies without a stall */
+	return p ? lb_ct_put_hashed(&w->ct, &p->key, val, p->hash) : lb_ct_put(&w->ct, key, val);
 }
 
 LB_INLINE __u32 lb_hook_now_tick(void *ctx)
@@ -362,11 +363,9 @@ static unsigned poll_nic(struct dp_worker *w, uint16_t nic)
 	for (i = 0; i < n; i++)
 		known[i] = (uint8_t)preflow(w, pkts[i], &w->pre[i]);
 	for (i = 0; i < n; i++) {
-		const struct lb_ct_entry *e;
-
-		if (known[i] && (e = lb_ct_first_match(lb_ct_bucket_at(&w->ct, w->pre[i].hash),
-						       w->pre[i].hash)))
-			rte_prefetch0(e);
+		if (known[i])
+			rte_prefetch0(lb_ct_entry_for(
+			    &w->ct, lb_ct_bucket_at(&w->ct, w->pre[i].hash), w->pre[i].hash));
 	}
 	for (i = 0; i < n; i++)
 		handle_packet(w, pkts[i], nic, known[i] ? &w->pre[i] : NULL);
