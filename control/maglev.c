@@ -232,13 +232,22 @@ static uint32_t inverse_mod(uint32_t a, uint32_t m)
 	return (uint32_t)(t < 0 ? t + m : t);
 }
 
+/* The free slots, a bitmap word at a time (the bits past m in the last word are never set). */
 static void collect_free_slots(struct maglev_work *w)
 {
 	uint32_t n = 0;
 
-	for (uint32_t s = 0; s < w->m; s++) {
-		if (!slot_taken(w->taken, s))
+	for (uint32_t word = 0; word < (w->m + 63) / 64; word++) {
+		uint64_t free_bits = ~w->taken[word];
+
+		while (free_bits) {
+			uint32_t s = word * 64 + (uint32_t)__builtin_ctzll(free_bits);
+
+			if (s >= w->m)
+				break;
 			w->free_slot[n++] = s;
+			free_bits &= free_bits - 1;
+		}
 	}
 	w->free_listed = true;
 }
