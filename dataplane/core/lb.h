@@ -92,7 +92,10 @@ LB_INLINE const struct lb_vip_meta *lb_find_vip(void *ctx, const struct lb_flow 
 	return lb_hook_vip(ctx, &key); /* port 0: the all-ports VIP or the fragment alias */
 }
 
-/* Is a connection entry still good? Its backend must be the same occupant and not down. */
+/*
+ * Is a connection entry still good? Its backend must be the same occupant and not down. An entry
+ * already seen this tick (most packets of a flow) needs no idle check and no write.
+ */
 LB_INLINE const struct lb_backend *lb_conn_valid(void *ctx, const struct lb_node_cfg *node,
 						 struct lb_conn *conn, __u8 proto)
 {
@@ -101,18 +104,19 @@ LB_INLINE const struct lb_backend *lb_conn_valid(void *ctx, const struct lb_node
 
 	if (!be || be->generation != conn->backend_gen || be->state == LB_BACKEND_DOWN)
 		return 0;
+	now = lb_hook_now_tick(ctx);
+	if (conn->last_seen == now)
+		return be;
 	idle_limit = proto == LB_IPPROTO_UDP ? node->udp_idle_sec : node->tcp_idle_sec;
 	if (!idle_limit)
 		return be;
-	now = lb_hook_now_tick(ctx);
 	/*
 	 * Idle limits are configured in seconds; a tick is 2^30 ns, slightly longer: round up.
 	 * Signed: a CPU whose tick lags another's sees a "future" last_seen, which is fresh.
 	 */
 	if ((__s32)(now - conn->last_seen) > (__s32)(idle_limit * 1000u / 1073u + 1))
 		return 0;
-	if (conn->last_seen != now)
-		conn->last_seen = now; /* at most one write per flow per tick */
+	conn->last_seen = now; /* at most one write per flow per tick */
 	return be;
 }
 
@@ -238,13 +242,17 @@ LB_INLINE void lb_count(void *ctx, const struct lb_vip_meta *vip, const struct l
 	if (vs) {
 		vs->packets++;
 		vs->bytes += bytes;
-		vs->new_flows += ch->new_flow;
 	}
 	if (bs) {
 		bs->packets++;
 		bs->bytes += bytes;
-		bs->new_flows += ch->new_flow;
 	}
+	if (!ch->new_flow) /* most packets: no read-modify-write of a counter that stays */
+		return;
+	if (vs)
+		vs->new_flows++;
+	if (bs)
+		bs->new_flows++;
 }
 
 /*
@@ -337,16 +345,84 @@ pass:
 	return LB_PASS;
 }
 
+/* What to do after parsing. */
+enum lb_parse_next {
+	LB_NEXT_VIP,     /* look the flow up: a TCP/UDP packet (or fragment) to a VIP address */
+	LB_NEXT_NOT_VIP, /* the kernel's: not a VIP address */
+	LB_NEXT_DONE,    /* decided (malformed, ICMP); res->verdict set */
+};
+
+/*
+ * The general parser: any frame the common-frame pass declined (VLAN tags, IPv6, IPv4 options,
+ * fragments, ICMP, every malformed frame). Counts what it decides.
+ */
+LB_INLINE enum lb_parse_next lb_parse_general(void *ctx, struct lb_pkt *pkt,
+					      struct lb_global_stats *gs,
+					      const struct lb_node_cfg *node, struct lb_parsed *pp,
+					      struct lb_result *res)
+{
+	__u16 ethertype;
+	int rc;
+
+	*pp = (struct lb_parsed){};
+	rc = lb_parse_l2(pkt->data, pkt->end, pp, &ethertype);
+	if (rc)
+		goto malformed;
+	if (ethertype == lb_htons(LB_ETH_P_IPV4))
+		rc = lb_parse_ipv4(pkt->data, pkt->end, pp);
+	else if (ethertype == lb_htons(LB_ETH_P_IPV6))
+		rc = lb_parse_ipv6(pkt->data, pkt->end, pp);
+	else
+		return LB_NEXT_NOT_VIP;
+	if (rc)
+		goto malformed;
+	/* the common case for everything that is not ours: one bit test, then the kernel */
+	if (!lb_hook_vip_addr_filter(ctx, &pp->flow))
+		return LB_NEXT_NOT_VIP;
+	rc = lb_parse_l4(pkt->data, pkt->end, pp);
+	if (rc)
+		goto malformed;
+	if (pp->fragment)
+		gs->fragments++;
+	if (pp->flow.proto == LB_IPPROTO_ICMP || pp->flow.proto == LB_IPPROTO_ICMPV6) {
+		if (!lb_is_vip_addr(ctx, &pp->flow))
+			return LB_NEXT_NOT_VIP;
+		res->verdict = lb_icmp(ctx, pkt, gs, node, pp, res);
+		return LB_NEXT_DONE;
+	}
+	return LB_NEXT_VIP;
+malformed:
+	res->verdict = lb_malformed(ctx, gs, pp, rc);
+	return LB_NEXT_DONE;
+}
+
+/*
+ * Parse the frame: the common frame (untagged IPv4 without options, TCP/UDP) in one pass with
+ * one bounds check, instead of the general parser, not in front of it; whatever that pass
+ * declines, the general parser takes from the start.
+ */
+LB_INLINE enum lb_parse_next lb_parse_frame(void *ctx, struct lb_pkt *pkt,
+					    struct lb_global_stats *gs,
+					    const struct lb_node_cfg *node, struct lb_parsed *pp,
+					    struct lb_result *res)
+{
+	if (lb_parse_common_l3(pkt->data, pkt->end, pp)) {
+		if (!lb_hook_vip_addr_filter(ctx, &pp->flow))
+			return LB_NEXT_NOT_VIP;
+		if (lb_parse_common_l4(pkt->data, pp))
+			return LB_NEXT_VIP;
+	}
+	return lb_parse_general(ctx, pkt, gs, node, pp, res);
+}
+
 LB_INLINE void lb_process(void *ctx, struct lb_pkt *pkt, struct lb_result *res)
 {
 	struct lb_global_stats *gs = lb_hook_gstats(ctx);
 	const struct lb_node_cfg *node = lb_hook_node(ctx);
 	const struct lb_vip_meta *vip;
-	struct lb_parsed pp = {};
+	struct lb_parsed pp;
 	struct lb_choice ch;
-	__u16 ethertype;
 	__u64 bytes;
-	int rc;
 
 	res->verdict = LB_PASS;
 	res->tx_port = 0;
@@ -356,35 +432,12 @@ LB_INLINE void lb_process(void *ctx, struct lb_pkt *pkt, struct lb_result *res)
 	gs->rx_packets++;
 	bytes = (__u64)(pkt->end - pkt->data);
 
-	rc = lb_parse_l2(pkt->data, pkt->end, &pp, &ethertype);
-	if (rc) {
-		res->verdict = lb_malformed(ctx, gs, &pp, rc);
-		return;
-	}
-	if (ethertype == lb_htons(LB_ETH_P_IPV4))
-		rc = lb_parse_ipv4(pkt->data, pkt->end, &pp);
-	else if (ethertype == lb_htons(LB_ETH_P_IPV6))
-		rc = lb_parse_ipv6(pkt->data, pkt->end, &pp);
-	else
+	switch (lb_parse_frame(ctx, pkt, gs, node, &pp, res)) {
+	case LB_NEXT_VIP:
+		break;
+	case LB_NEXT_NOT_VIP:
 		goto not_vip;
-	if (rc) {
-		res->verdict = lb_malformed(ctx, gs, &pp, rc);
-		return;
-	}
-	/* the common case for everything that is not ours: one bit test, then the kernel */
-	if (!lb_hook_vip_addr_filter(ctx, &pp.flow))
-		goto not_vip;
-	rc = lb_parse_l4(pkt->data, pkt->end, &pp);
-	if (rc) {
-		res->verdict = lb_malformed(ctx, gs, &pp, rc);
-		return;
-	}
-	if (pp.fragment)
-		gs->fragments++;
-	if (pp.flow.proto == LB_IPPROTO_ICMP || pp.flow.proto == LB_IPPROTO_ICMPV6) {
-		if (!lb_is_vip_addr(ctx, &pp.flow))
-			goto not_vip;
-		res->verdict = lb_icmp(ctx, pkt, gs, node, &pp, res);
+	default:
 		return;
 	}
 

@@ -330,6 +330,91 @@ LB_INLINE int lb_parse_l4(void *data, void *end, struct lb_parsed *pp)
 	}
 }
 
+/*
+ * The common frame, parsed in one pass: untagged Ethernet, IPv4 without options, then (for the
+ * packets the VIP filter lets through) TCP or UDP, not a fragment. One bounds check covers all
+ * headers: a frame shorter than LB_COMMON_HDRS_LEN (54 bytes; Ethernet frames are at least 60)
+ * takes the general path. These functions only accept or decline; a frame they decline, e.g.
+ * every malformed one, goes to the general parser, which decides and counts it as before.
+ */
+#define LB_COMMON_HDRS_LEN                                                                         \
+	(sizeof(struct lb_ethhdr) + sizeof(struct lb_iphdr) + sizeof(struct lb_tcphdr))
+#define LB_COMMON_L4_OFF (sizeof(struct lb_ethhdr) + sizeof(struct lb_iphdr))
+
+/*
+ * 1: an untagged IPv4 frame without options, with a sane length. Fills only what the VIP filter
+ * reads (destination and family): most such frames are not for a VIP and go to the kernel next.
+ */
+LB_INLINE int lb_parse_common_l3(void *data, void *end, struct lb_parsed *pp)
+{
+	struct lb_ethhdr *eth = data;
+	struct lb_iphdr *iph = data + sizeof(*eth);
+	__u32 tot_len;
+
+	if (!LB_IN_PKT(data, LB_COMMON_HDRS_LEN, end))
+		return 0;
+	if (eth->proto != lb_htons(LB_ETH_P_IPV4) || iph->ver_ihl != 0x45)
+		return 0;
+	tot_len = lb_ntohs(iph->tot_len);
+	if (tot_len < sizeof(*iph) || (void *)iph + tot_len > end)
+		return 0;
+	pp->flow.dst.w[0] = iph->daddr;
+	pp->flow.family = LB_AF_INET;
+	return 1;
+}
+
+/*
+ * After lb_parse_common_l3() accepted the frame: 1 if it is a TCP segment or UDP datagram (not a
+ * fragment) whose header fits the IP packet, with every field of *pp filled.
+ */
+LB_INLINE int lb_parse_common_l4(void *data, struct lb_parsed *pp)
+{
+	struct lb_iphdr *iph = data + sizeof(struct lb_ethhdr);
+	void *l4 = data + LB_COMMON_L4_OFF;
+	__u32 tot_len = lb_ntohs(iph->tot_len);
+	__u32 room = tot_len - sizeof(*iph); /* tot_len >= 20: checked */
+	__u16 sport, dport;
+	__u8 tcp_flags = 0;
+
+	if (iph->frag_off & lb_htons(LB_IP_MF | LB_IP_OFFMASK))
+		return 0;
+	if (iph->protocol == LB_IPPROTO_TCP) {
+		struct lb_tcphdr *th = l4;
+		__u32 doff = (th->doff_res >> 4) * 4;
+
+		if (doff < sizeof(*th) || doff > room)
+			return 0;
+		sport = th->source;
+		dport = th->dest;
+		tcp_flags = th->flags;
+	} else if (iph->protocol == LB_IPPROTO_UDP) {
+		struct lb_udphdr *uh = l4;
+		__u32 ulen = lb_ntohs(uh->len);
+
+		if (ulen < sizeof(*uh) || ulen > room)
+			return 0;
+		sport = uh->source;
+		dport = uh->dest;
+	} else {
+		return 0;
+	}
+	/* zeroed as whole words first: fewer stores than field by field */
+	__builtin_memset(pp, 0, sizeof(*pp));
+	pp->flow.src.w[0] = iph->saddr;
+	pp->flow.dst.w[0] = iph->daddr;
+	pp->flow.sport = sport;
+	pp->flow.dport = dport;
+	pp->flow.proto = iph->protocol;
+	pp->flow.family = LB_AF_INET;
+	pp->l3_off = sizeof(struct lb_ethhdr);
+	pp->l4_off = LB_COMMON_L4_OFF;
+	pp->l3_len = tot_len;
+	pp->tcp_flags = tcp_flags;
+	pp->tos = iph->tos;
+	pp->ipv4_df = !!(iph->frag_off & lb_htons(LB_IP_DF));
+	return 1;
+}
+
 /* The whole frame, up to and including the transport header. */
 LB_INLINE int lb_parse(void *data, void *end, struct lb_parsed *pp)
 {
