@@ -4,13 +4,17 @@
  *
  *   dpdk_bench gen [EAL options] -- --vip A.B.C.D --vport N --dst-mac MAC --seconds S [--flows F]
  *                                    [--phase NAME]
- *       the load generator: on port 0 (a net_memif client facing edgelb-dp or testpmd), sends
- *       TCP packets to the VIP as fast as the port takes them and counts what comes back, for
- *       four phases: established flows (F flows cycled, ACKs: connection-table hits) and new
+ *       the load generator: on port 0 (the net_memif server the device under test connects to),
+ *       sends TCP packets to the VIP as fast as the port takes them and counts what comes back,
+ *       for four phases: established flows (F flows cycled, ACKs: connection-table hits) and new
  *       flows (a fresh source address / port for every packet, SYNs), each with 64- and 512-byte
- *       frames. One line per phase: "RESULT <phase> rx_pps=.. tx_pps=.. tsc_hz=..".
- *       Packets are rewritten in a few bytes in place between bursts: memif copies on transmit,
- *       so the same mbufs (reference count held) go out again and again.
+ *       frames. One line per phase:
+ *         "RESULT <phase> rx_pps=.. tx_pps=.. tsc_hz=.. rx_ipip=.. rx=.."
+ *       rx_ipip counts the frames that came back as IPv4-in-IPv4 to the VIP (edgelb-dp's output;
+ *       a MAC-swap device returns none), so the script can check that every frame edgelb-dp
+ *       returned was really forwarded. Packets are rewritten in a few bytes in place between
+ *       bursts: the memif server copies on transmit, so the same mbufs (reference count held)
+ *       go out again and again.
  *
  *   dpdk_bench reflect [EAL options]
  *       a MAC-swap device under test on port 0 that counts, like edgelb-dp --record-cycles, the
@@ -150,13 +154,25 @@ static void drain(uint16_t port)
 	}
 }
 
-/* Send and receive for `seconds`; returns the packets received (and sent, in *sent). */
+/* An IPv4-in-IPv4 frame whose inner destination is the VIP: what edgelb-dp sends a backend. */
+static int is_ipip_to_vip(const struct rte_mbuf *m, uint32_t vip)
+{
+	const uint8_t *d = rte_pktmbuf_mtod(m, const uint8_t *);
+
+	return rte_pktmbuf_data_len(m) >= 54 && d[12] == 0x08 && d[13] == 0 && d[23] == 4 &&
+	       !memcmp(d + 50, &vip, 4);
+}
+
+/*
+ * Send and receive for `seconds`; returns the packets received (and sent, in *sent; of the
+ * received, IPv4-in-IPv4 to the VIP in *ipip).
+ */
 static uint64_t run_phase(uint16_t port, struct rte_mbuf **tmpl, const struct phase *ph,
 			  const struct gen_options *o, double seconds, uint32_t *flow_seq,
-			  uint64_t *sent)
+			  uint64_t *sent, uint64_t *ipip)
 {
 	uint64_t end = rte_get_tsc_cycles() + (uint64_t)(seconds * (double)rte_get_tsc_hz());
-	uint64_t got = 0, tx = 0;
+	uint64_t got = 0, tx = 0, encapsulated = 0;
 	struct rte_mbuf *rx[BURST];
 
 	while (rte_get_tsc_cycles() < end) {
@@ -177,9 +193,12 @@ static uint64_t run_phase(uint16_t port, struct rte_mbuf **tmpl, const struct ph
 		tx += n;
 		n = rte_eth_rx_burst(port, 0, rx, BURST);
 		got += n;
+		for (i = 0; i < n; i++)
+			encapsulated += (uint64_t)is_ipip_to_vip(rx[i], o->vip);
 		rte_pktmbuf_free_bulk(rx, n);
 	}
 	*sent = tx;
+	*ipip = encapsulated;
 	return got;
 }
 
@@ -262,7 +281,7 @@ static int gen_main(int argc, char **argv)
 	}
 	for (unsigned p = 0; p < sizeof(phases) / sizeof(phases[0]); p++) {
 		const struct phase *ph = &phases[p];
-		uint64_t sent, got;
+		uint64_t sent, got, ipip;
 
 		if (o.phase && strcmp(o.phase, ph->name))
 			continue;
@@ -274,11 +293,12 @@ static int gen_main(int argc, char **argv)
 		}
 		/* warm up: established flows get their entries, caches fill */
 		flow_seq = 0;
-		run_phase(0, tmpl, ph, &o, 0.5, &flow_seq, &sent);
-		got = run_phase(0, tmpl, ph, &o, o.seconds, &flow_seq, &sent);
-		printf("RESULT %s rx_pps=%.0f tx_pps=%.0f tsc_hz=%llu\n", ph->name,
-		       (double)got / o.seconds, (double)sent / o.seconds,
-		       (unsigned long long)rte_get_tsc_hz());
+		run_phase(0, tmpl, ph, &o, 0.5, &flow_seq, &sent, &ipip);
+		got = run_phase(0, tmpl, ph, &o, o.seconds, &flow_seq, &sent, &ipip);
+		printf("RESULT %s rx_pps=%.0f tx_pps=%.0f tsc_hz=%llu rx_ipip=%llu rx=%llu\n",
+		       ph->name, (double)got / o.seconds, (double)sent / o.seconds,
+		       (unsigned long long)rte_get_tsc_hz(), (unsigned long long)ipip,
+		       (unsigned long long)got);
 		fflush(stdout);
 		rte_pktmbuf_free_bulk(tmpl, BURST);
 		drain(0);
@@ -501,7 +521,7 @@ static void on_stop(int sig)
 }
 
 /*
- * Port 0 (a net_memif server): rx burst -> swap MACs -> tx burst, until SIGTERM; then prints the
+ * Port 0 (a net_memif client): rx burst -> swap MACs -> tx burst, until SIGTERM; then prints the
  * TSC cycles spent in polls that received packets per packet, as edgelb-dp --record-cycles does.
  */
 static void print_reflect(uint64_t pkts, uint64_t busy)

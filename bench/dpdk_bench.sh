@@ -5,6 +5,10 @@
 #   2. edgelb-dp, dpdk-testpmd (macswap) and a MAC-swap reflector (dpdk_bench reflect) as the
 #      device under test, each on one worker lcore behind a net_memif port, fed by
 #      dpdk_bench gen on the other core: established and new flows, 64- and 512-byte frames.
+#      The generator is the memif server; the device under test is a zero-copy memif client
+#      (memif's zero-copy needs --single-file-segments, which rules out --huge-unlink, hence
+#      --in-memory): like a NIC port, its rx and tx cost the device no copy of the frame, so its
+#      cycles are its own work. Every frame edgelb-dp returns must be IPv4-in-IPv4 to the VIP.
 #      Each phase runs the three devices in turn, $PAIRS rounds (A/B/A/B); figures are medians,
 #      ratios the medians of the per-round ratios (bench/dpdk_summary.py):
 #        wall-clock Mpps, edgelb-dp vs testpmd (the brief's limit; on a shared 2-vCPU VM this
@@ -32,6 +36,7 @@ DUT_PID=
 FEED_PID=
 cleanup() {
 	[ -n "$DUT_PID" ] && kill "$DUT_PID" 2>/dev/null || true
+	[ -n "${GEN_PID:-}" ] && kill "$GEN_PID" 2>/dev/null || true
 	[ -n "$FEED_PID" ] && kill "$FEED_PID" 2>/dev/null || true
 	"$TOOL" unlink "$TABLES" || true
 	rm -rf "$WORK" "$SOCK" /var/run/dpdk/$RUN-*
@@ -39,12 +44,14 @@ cleanup() {
 }
 trap cleanup EXIT
 
-EAL_COMMON=(-m 256 --no-pci --no-telemetry --huge-unlink --log-level '*:error')
+EAL_COMMON=(-m 256 --no-pci --no-telemetry --in-memory --single-file-segments --log-level '*:error')
 MEMIF="socket=$SOCK,socket-abstract=no"
+DUT_MEMIF="net_memif0,role=client,$MEMIF,zero-copy=yes"
 
 # VIP 10.99.1.1:80 over 16 backends; nothing leaves the memif pair
 "$TOOL" write "$TABLES" 02:00:00:00:00:01 10.99.1.1 80 10.99.0.2 02:00:00:00:00:fe 16
 
+GEN_PID=
 stop_dut() {
 	if [ -n "$FEED_PID" ]; then
 		# testpmd leaves on end of input, printing its statistics
@@ -58,18 +65,30 @@ stop_dut() {
 	kill -9 "$DUT_PID" 2>/dev/null || true
 	wait "$DUT_PID" 2>/dev/null || true
 	DUT_PID=
+}
+
+# The generator is the memif server: it listens, waits for the device's link, runs one phase.
+start_gen() { # $1: phase
 	rm -f "$SOCK"
+	"$BENCH" gen -l 0 "${EAL_COMMON[@]}" --file-prefix "$RUN-gen" \
+		--vdev "net_memif0,role=server,$MEMIF" -- --vip 10.99.1.1 --vport 80 \
+		--dst-mac 02:00:00:00:00:01 --seconds "$SECONDS_PER_PHASE" --phase "$1" \
+		>"$WORK/gen.out" 2>&1 &
+	GEN_PID=$!
+	for _ in $(seq 100); do [ -S "$SOCK" ] && return 0; sleep 0.1; done
+	cat "$WORK/gen.out"
+	echo "FAIL: the generator did not open its memif socket"
+	exit 1
 }
 
 start_dut() { # $1: edgelb-dp | testpmd | reflect
-	rm -f "$SOCK"
 	case $1 in
 	edgelb-dp)
 		# fresh tables per run: its per-lcore counters then describe this run only
 		"$TOOL" unlink "$TABLES"
 		"$TOOL" write "$TABLES" 02:00:00:00:00:01 10.99.1.1 80 10.99.0.2 02:00:00:00:00:fe 16
 		"$DP" -l 0,1 --main-lcore 0 "${EAL_COMMON[@]}" --file-prefix "$RUN-dut" \
-			--vdev "net_memif0,role=server,$MEMIF" -- --tables "$TABLES" --port 0 \
+			--vdev "$DUT_MEMIF" -- --tables "$TABLES" --port 0 \
 			--record-cycles >"$WORK/dut.log" 2>&1 &
 		DUT_PID=$!
 		;;
@@ -80,22 +99,31 @@ start_dut() { # $1: edgelb-dp | testpmd | reflect
 		sleep 3600 >"$WORK/feed" &
 		FEED_PID=$!
 		dpdk-testpmd -l 0,1 --main-lcore 0 "${EAL_COMMON[@]}" --file-prefix "$RUN-dut" \
-			--vdev "net_memif0,role=server,$MEMIF" -- --forward-mode=macswap \
+			--vdev "$DUT_MEMIF" -- --forward-mode=macswap \
 			--port-topology=loop --nb-cores=1 --auto-start --total-num-mbufs=16384 \
 			<"$WORK/feed" >"$WORK/dut.log" 2>&1 &
 		DUT_PID=$!
 		;;
 	reflect)
 		"$BENCH" reflect -l 1 "${EAL_COMMON[@]}" --file-prefix "$RUN-dut" \
-			--vdev "net_memif0,role=server,$MEMIF" >"$WORK/dut.log" 2>&1 &
+			--vdev "$DUT_MEMIF" >"$WORK/dut.log" 2>&1 &
 		DUT_PID=$!
 		;;
 	esac
-	# the socket appears at bind(); give the device a moment to listen and start its port
-	for _ in $(seq 100); do [ -S "$SOCK" ] && { sleep 0.5; return 0; }; sleep 0.1; done
-	cat "$WORK/dut.log"
-	echo "FAIL: $1 did not open its memif socket"
-	exit 1
+}
+
+# One phase with one device: generator up, device connects, phase runs, device stops.
+run_one() { # $1: dut, $2: phase
+	start_gen "$2"
+	start_dut "$1"
+	if ! wait "$GEN_PID" || ! grep -q '^RESULT' "$WORK/gen.out"; then
+		GEN_PID=
+		cat "$WORK/gen.out" "$WORK/dut.log"
+		echo "FAIL: $1, $2: the generator got no result"
+		exit 1
+	fi
+	GEN_PID=
+	stop_dut
 }
 
 # The device's own cycles per packet, from its exit report (testpmd gives none over memif).
@@ -117,12 +145,14 @@ PHASES=(established_64 new_flow_64 established_512 new_flow_512)
 for pair in $(seq "$PAIRS"); do
 	for phase in "${PHASES[@]}"; do
 		for dut in edgelb-dp testpmd reflect; do
-			start_dut $dut
-			"$BENCH" gen -l 0 "${EAL_COMMON[@]}" --file-prefix "$RUN-gen" \
-				--vdev "net_memif0,role=client,$MEMIF" -- --vip 10.99.1.1 --vport 80 \
-				--dst-mac 02:00:00:00:00:01 --seconds "$SECONDS_PER_PHASE" \
-				--phase "$phase" >"$WORK/gen.out"
-			stop_dut
+			run_one $dut "$phase"
+			if [ $dut = edgelb-dp ] && ! awk '$1 == "RESULT" {
+				split($6, a, "="); split($7, b, "="); exit !(b[2] > 0 && a[2] == b[2]) }' \
+				"$WORK/gen.out"; then
+				cat "$WORK/gen.out"
+				echo "FAIL: edgelb-dp returned frames that are not IPv4-in-IPv4 to the VIP"
+				exit 1
+			fi
 			cycles=$(dut_cycles $dut)
 			awk -v p="$pair" -v d="$dut" -v c="${cycles:-0}" '$1 == "RESULT" {
 				split($3, a, "="); split($5, h, "="); print p, d, $2, a[2], h[2], c }' \
