@@ -178,6 +178,11 @@ struct lb_xdp_ctx {
 	struct lb_vip_meta vip_copy;
 };
 
+_Static_assert(sizeof(struct lb_vip_meta) == 16 &&
+		   __builtin_offsetof(struct lb_vip_slot, meta) % 8 == 0 &&
+		   __builtin_offsetof(struct lb_xdp_ctx, vip_copy) % 8 == 0,
+	       "vip_slot_lookup copies the meta as two aligned words");
+
 static const __u32 zero;
 
 LB_INLINE const struct lb_node_cfg *lb_hook_node(void *ctx)
@@ -201,6 +206,7 @@ LB_INLINE const struct lb_vip_meta *vip_slot_lookup(struct lb_xdp_ctx *c,
 {
 	__u32 idx = lb_vip_slot_index(key), seq;
 	struct lb_vip_slot *slot = bpf_map_lookup_elem(&vip_slots, &idx);
+	const lb_word *meta_words;
 	struct lb_vip_meta *copy;
 
 	if (!slot)
@@ -212,7 +218,10 @@ LB_INLINE const struct lb_vip_meta *vip_slot_lookup(struct lb_xdp_ctx *c,
 	if (!lb_vip_key_eq(&slot->key, key))
 		return 0;
 	copy = &c->vip_copy;
-	*copy = slot->meta;
+	/* two words, not four (array map values are 8-byte aligned) */
+	meta_words = __builtin_assume_aligned(&slot->meta, 8);
+	((lb_word *)copy)[0] = meta_words[0];
+	((lb_word *)copy)[1] = meta_words[1];
 	lb_compiler_barrier();
 	if (LB_READ_ONCE(slot->seq) != seq)
 		return 0;
@@ -280,24 +289,26 @@ LB_INLINE __u32 lb_hook_now_tick(void *ctx)
 	return c->tick;
 }
 
+/* The flow key's words: source, destination (two each), then ports | proto << 32 | family << 40. */
 LB_INLINE __u32 conn_cache_slot(const struct lb_flow *f)
 {
-	__u32 h = f->src.w[0] ^ f->src.w[1] ^ f->src.w[2] ^ f->src.w[3];
-	__u32 d = f->dst.w[0] ^ f->dst.w[1] ^ f->dst.w[2] ^ f->dst.w[3];
+	const lb_key_word *k = lb_key_words(f);
+	__u32 h = lb_addr_fold(k[0], k[1]);
+	__u32 d = lb_addr_fold(k[2], k[3]);
 
-	h = h * 0x9e3779b1u ^ d * 0x85ebca6bu ^ lb_ports_word(f->sport, f->dport) * 0xc2b2ae35u;
-	h ^= f->proto;
+	h = h * 0x9e3779b1u ^ d * 0x85ebca6bu ^ (__u32)k[4] * 0xc2b2ae35u;
+	h ^= (__u8)(k[4] >> 32); /* proto */
 	h ^= h >> 16;
 	return h & (LB_CONN_CACHE_SLOTS - 1);
 }
 
 LB_INLINE int conn_key_eq(const struct lb_flow *a, const struct lb_flow *b)
 {
-	const __u32 *x = (const __u32 *)a, *y = (const __u32 *)b;
-	__u32 diff = 0;
+	const lb_key_word *x = lb_key_words(a), *y = lb_key_words(b);
+	__u64 diff = 0;
 
 	LB_UNROLL
-	for (int i = 0; i < (int)(sizeof(*a) / 4); i++)
+	for (int i = 0; i < (int)(sizeof(*a) / sizeof(*x)); i++)
 		diff |= x[i] ^ y[i];
 	return !diff;
 }

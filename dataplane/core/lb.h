@@ -46,7 +46,7 @@ struct lb_choice {
 
 LB_INLINE int lb_is_vip_addr(void *ctx, const struct lb_flow *f)
 {
-	struct lb_vip_key key = {};
+	struct lb_vip_key key LB_WORD_ALIGNED = {};
 
 	if (!lb_hook_vip_addr_filter(ctx, f))
 		return 0;
@@ -72,23 +72,37 @@ LB_INLINE enum lb_verdict lb_malformed(void *ctx, struct lb_global_stats *gs,
 	return LB_PASS;
 }
 
+/*
+ * The VIP key of a flow (port 0 or the destination port), stored as whole words like the flow
+ * itself (see lb_word): the lookup reads it in words (two of 8 bytes, then port | proto | family).
+ * key must be 8-byte aligned.
+ */
+LB_INLINE void lb_vip_key_of(struct lb_vip_key *key, const struct lb_flow *f, __u16 port)
+{
+	const lb_word *fw = (const lb_word *)f;
+	lb_word *kw = (lb_word *)key;
+
+	kw[0] = fw[2]; /* f->dst */
+	kw[1] = fw[3];
+	*(lb_word32 *)&key->port = (__u32)port | (__u32)f->proto << 16 | (__u32)f->family << 24;
+}
+
 LB_INLINE const struct lb_vip_meta *lb_find_vip(void *ctx, const struct lb_flow *f, int fragment)
 {
-	struct lb_vip_key key = {};
+	struct lb_vip_key key LB_WORD_ALIGNED;
 	const struct lb_vip_meta *vip;
 
-	key.addr = f->dst;
-	key.family = f->family;
-	key.proto = f->proto;
+	_Static_assert(sizeof(key) == 20, "a VIP key is two words and the port word");
 	if (!fragment) {
-		key.port = f->dport;
+		lb_vip_key_of(&key, f, f->dport);
 		vip = lb_hook_vip(ctx, &key);
 		if (vip)
 			return vip;
-		key.port = 0;
+		lb_vip_key_of(&key, f, 0);
 		vip = lb_hook_vip(ctx, &key);
 		return (vip && !(vip->flags & LB_VIP_F_FRAG_ONLY)) ? vip : 0;
 	}
+	lb_vip_key_of(&key, f, 0);
 	return lb_hook_vip(ctx, &key); /* port 0: the all-ports VIP or the fragment alias */
 }
 
@@ -266,7 +280,7 @@ LB_INLINE enum lb_verdict lb_icmp_too_big(void *ctx, struct lb_pkt *pkt, struct 
 {
 	void *data = pkt->data, *end = pkt->end;
 	void *inner = data + (pp->l4_off & 0xfff) + sizeof(struct lb_icmphdr);
-	struct lb_parsed quoted = *pp;
+	struct lb_parsed quoted LB_WORD_ALIGNED = *pp;
 	const struct lb_vip_meta *vip;
 	struct lb_choice ch;
 	__u16 *ports;
@@ -390,6 +404,7 @@ LB_INLINE enum lb_parse_next lb_parse_general(void *ctx, struct lb_pkt *pkt,
 		res->verdict = lb_icmp(ctx, pkt, gs, node, pp, res);
 		return LB_NEXT_DONE;
 	}
+	lb_flow_rewrite_words(&pp->flow);
 	return LB_NEXT_VIP;
 malformed:
 	res->verdict = lb_malformed(ctx, gs, pp, rc);
@@ -420,7 +435,7 @@ LB_INLINE void lb_process(void *ctx, struct lb_pkt *pkt, struct lb_result *res)
 	struct lb_global_stats *gs = lb_hook_gstats(ctx);
 	const struct lb_node_cfg *node = lb_hook_node(ctx);
 	const struct lb_vip_meta *vip;
-	struct lb_parsed pp;
+	struct lb_parsed pp LB_WORD_ALIGNED;
 	struct lb_choice ch;
 	__u64 bytes;
 
@@ -451,8 +466,7 @@ LB_INLINE void lb_process(void *ctx, struct lb_pkt *pkt, struct lb_result *res)
 	}
 	if (pp.fragment) {
 		/* all fragments of a datagram hash alike: the ports are only in the first one */
-		pp.flow.sport = 0;
-		pp.flow.dport = 0;
+		((lb_word *)&pp.flow)[4] &= ~(__u64)0xffffffffu;
 	}
 	if (lb_choose_backend(ctx, gs, node, vip, &pp, 1, &ch)) {
 		struct lb_vip_stats *vs = lb_hook_vstats(ctx, vip->vip_id);

@@ -157,6 +157,44 @@ struct lb_parsed {
 	__u8 pad;
 };
 
+/*
+ * The flow key and the parsed frame as the 8-byte words they are in memory (little-endian).
+ * Readers load keys in words (lb_maps.h); a load that spans several narrower stores cannot take
+ * its value from the store buffer and waits for them to reach the cache (a store-forwarding
+ * stall, on the path of every packet), so the fast paths store these structures as whole words.
+ */
+typedef __u64 __attribute__((may_alias)) lb_word;
+typedef __u32 __attribute__((may_alias)) lb_word32;
+
+#define LB_FLOW_WORDS   (sizeof(struct lb_flow) / sizeof(lb_word))
+#define LB_PARSED_WORDS (sizeof(struct lb_parsed) / sizeof(lb_word))
+_Static_assert(sizeof(struct lb_flow) == 40 && sizeof(struct lb_parsed) == 56,
+	       "flow and parsed frame are whole words");
+
+/* Word 4 of a flow: ports, protocol, family (pad 0), as the fields lie in memory. */
+LB_INLINE __u64 lb_flow_word4(__u16 sport, __u16 dport, __u8 proto, __u8 family)
+{
+	return (__u64)sport | (__u64)dport << 16 | (__u64)proto << 32 | (__u64)family << 40;
+}
+
+/*
+ * Store a flow's words again from its fields (after a parser that wrote them one by one), so
+ * that word loads find whole stores. f must be 8-byte aligned.
+ */
+LB_INLINE void lb_flow_rewrite_words(struct lb_flow *f)
+{
+	lb_word *w = (lb_word *)f;
+
+	LB_UNROLL
+	for (int i = 0; i < 4; i++) {
+		const struct lb_addr *a = i < 2 ? &f->src : &f->dst;
+		int half = (i & 1) * 2;
+
+		w[i] = (__u64)a->w[half] | (__u64)a->w[half + 1] << 32;
+	}
+	w[4] = lb_flow_word4(f->sport, f->dport, f->proto, f->family);
+}
+
 /* Parser outcome: 0, or 1 + reason (so that 0 is success). */
 #define LB_PARSE_OK          0
 #define LB_PARSE_NOT_IP      (-1) /* ARP, LLDP, ...: none of our business */
@@ -365,7 +403,7 @@ LB_INLINE int lb_parse_common_l3(void *data, void *end, struct lb_parsed *pp)
 
 /*
  * After lb_parse_common_l3() accepted the frame: 1 if it is a TCP segment or UDP datagram (not a
- * fragment) whose header fits the IP packet, with every field of *pp filled.
+ * fragment) whose header fits the IP packet, with every field of *pp (8-byte aligned) filled.
  */
 LB_INLINE int lb_parse_common_l4(void *data, struct lb_parsed *pp)
 {
@@ -375,6 +413,8 @@ LB_INLINE int lb_parse_common_l4(void *data, struct lb_parsed *pp)
 	__u32 room = tot_len - sizeof(*iph); /* tot_len >= 20: checked */
 	__u16 sport, dport;
 	__u8 tcp_flags = 0;
+	lb_word *w;
+	__u64 df;
 
 	if (iph->frag_off & lb_htons(LB_IP_MF | LB_IP_OFFMASK))
 		return 0;
@@ -398,20 +438,18 @@ LB_INLINE int lb_parse_common_l4(void *data, struct lb_parsed *pp)
 	} else {
 		return 0;
 	}
-	/* zeroed as whole words first: fewer stores than field by field */
-	__builtin_memset(pp, 0, sizeof(*pp));
-	pp->flow.src.w[0] = iph->saddr;
-	pp->flow.dst.w[0] = iph->daddr;
-	pp->flow.sport = sport;
-	pp->flow.dport = dport;
-	pp->flow.proto = iph->protocol;
-	pp->flow.family = LB_AF_INET;
-	pp->l3_off = sizeof(struct lb_ethhdr);
-	pp->l4_off = LB_COMMON_L4_OFF;
-	pp->l3_len = tot_len;
-	pp->tcp_flags = tcp_flags;
-	pp->tos = iph->tos;
-	pp->ipv4_df = !!(iph->frag_off & lb_htons(LB_IP_DF));
+	/* seven word stores (pp is 8-byte aligned): see lb_word */
+	w = (lb_word *)pp;
+	w[0] = iph->saddr; /* src */
+	w[1] = 0;
+	w[2] = iph->daddr; /* dst */
+	w[3] = 0;
+	w[4] = lb_flow_word4(sport, dport, iph->protocol, LB_AF_INET);
+	/* l3_off, l4_off, l3_len, vlan_tci */
+	w[5] = sizeof(struct lb_ethhdr) | (__u64)LB_COMMON_L4_OFF << 16 | (__u64)tot_len << 32;
+	/* has_vlan, fragment, tcp_flags, icmp_type, icmp_code, tos, ipv4_df, pad */
+	df = !!(iph->frag_off & lb_htons(LB_IP_DF));
+	w[6] = (__u64)tcp_flags << 16 | (__u64)iph->tos << 40 | df << 48;
 	return 1;
 }
 

@@ -30,6 +30,9 @@
 #define lb_htonl(x) ((__u32)__builtin_bswap32((__u32)(x)))
 #define lb_ntohl(x) lb_htonl(x)
 
+/* Stack copies of keys read in 8-byte words (lb_maps.h): the BPF verifier wants them aligned. */
+#define LB_WORD_ALIGNED __attribute__((aligned(8)))
+
 #define lb_likely(x)   __builtin_expect(!!(x), 1)
 #define lb_unlikely(x) __builtin_expect(!!(x), 0)
 
