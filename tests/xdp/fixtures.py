@@ -295,6 +295,11 @@ VIP2 = VIPS[2][1]
 fu = client_eth() / v4(CLIENT4, VIP2, flags="DF") / UDP(sport=5353, dport=4433) / Raw(b"quic-ish")
 forward_case("v4_udp_allports_4in6", fu, 2, 4, CLIENT4, VIP2, 5353, 4433, UDP_P)
 forward_case("v4_udp_allports_4in6_hit", fu, 2, 4, CLIENT4, VIP2, 5353, 4433, UDP_P)
+# 50 bytes: the general parser; the same flow in a frame of 54 bytes and more: the common-frame pass
+fu_long = client_eth() / v4(CLIENT4, VIP2, flags="DF") / UDP(sport=5353, dport=4433) / Raw(b"quic-ish, longer")
+forward_case("v4_udp_allports_4in6_long_frame_hit", fu_long, 2, 4, CLIENT4, VIP2, 5353, 4433, UDP_P)
+fu_new = client_eth() / v4(CLIENT4, VIP2) / UDP(sport=5360, dport=4433) / Raw(b"quic-ish, longer")
+forward_case("v4_udp_allports_4in6_long_frame_new", fu_new, 2, 4, CLIENT4, VIP2, 5360, 4433, UDP_P)
 
 VIP6 = VIPS[6][1]
 fu6 = client_eth() / IPv6(src=CLIENT6, dst=VIP6) / UDP(sport=5300, dport=53) / Raw(b"\x12\x34query")
@@ -451,6 +456,32 @@ case("udp_length_beyond_ip_dropped", bytes(client_eth() / IP(src=CLIENT4, dst=VI
      "DROP", counters={"drops.BAD_UDP_LEN": 1})
 case("udp_truncated_dropped", bytes(client_eth() / IP(src=CLIENT4, dst=VIP2, proto=17) / Raw(b"\x00\x01\x00")),
      "DROP", counters={"drops.TRUNC_L4": 1})
+# The common-frame pass (lb_parse_common_l3/l4, frames of 54 bytes and more) accepts or declines;
+# the frames above are shorter and take the general parser. These are long enough for the pass,
+# which must decline every malformed one so that the general parser counts it by its reason.
+udp_room = b"r" * 20  # keeps the frame above 54 bytes
+udp0_long = bytearray(bytes(UDP(sport=1, dport=53) / Raw(udp_room))); udp0_long[4:6] = b"\x00\x00"
+case("udp_length_zero_long_frame_dropped",
+     bytes(client_eth() / IP(src=CLIENT4, dst=VIP2, proto=17) / Raw(bytes(udp0_long))),
+     "DROP", counters={"drops.BAD_UDP_LEN": 1})
+udp7_long = bytearray(bytes(UDP(sport=1, dport=53) / Raw(udp_room))); udp7_long[4:6] = struct.pack(">H", 7)
+case("udp_length_7_long_frame_dropped",
+     bytes(client_eth() / IP(src=CLIENT4, dst=VIP2, proto=17) / Raw(bytes(udp7_long))),
+     "DROP", counters={"drops.BAD_UDP_LEN": 1})
+udpbig_long = bytearray(bytes(UDP(sport=1, dport=53) / Raw(udp_room))); udpbig_long[4:6] = struct.pack(">H", 29)
+case("udp_length_beyond_ip_long_frame_dropped",
+     bytes(client_eth() / IP(src=CLIENT4, dst=VIP2, proto=17) / Raw(bytes(udpbig_long))),
+     "DROP", counters={"drops.BAD_UDP_LEN": 1})
+# IP length 30 in a 54-byte frame: the TCP header runs past the IP packet (into padding)
+case("tcp_header_beyond_ip_length_padded_dropped", raw_ip4({"len": 30}, tcp_hdr), "DROP",
+     counters={"drops.TRUNC_L4": 1})
+# data offset 60 inside the frame, beyond the IP packet (the rest is padding)
+case("tcp_data_offset_beyond_ip_length_padded_dropped", raw_ip4({"len": 40}, bytes(big_doff) + b"\x00" * 40),
+     "DROP", counters={"drops.BAD_TCP_DOFF": 1})
+case("non_vip_fragment_passed", client_eth() / IP(src=CLIENT4, dst="198.51.100.99", flags="MF", proto=17)
+     / Raw(b"f" * 40), "PASS", counters={"pass_non_vip": 1})
+case("non_vip_udp_long_frame_passed", client_eth() / v4(CLIENT4, "198.51.100.99") / UDP(sport=1, dport=53)
+     / Raw(udp_room), "PASS", counters={"pass_non_vip": 1})
 case("trunc_ipv6_header_passed", bytes(client_eth() / IPv6(src=CLIENT6, dst=VIP1) / TCP())[:14 + 30], "PASS",
      counters={"pass_malformed.TRUNC_L3": 1})
 ext_chain = IPv6ExtHdrDestOpt() / IPv6ExtHdrDestOpt() / IPv6ExtHdrDestOpt() / IPv6ExtHdrDestOpt() / IPv6ExtHdrDestOpt()
