@@ -42,9 +42,9 @@ struct dp_worker_cfg {
 
 /* What a burst's first pass learnt about a plain IPv4 TCP/UDP frame's flow. */
 struct dp_preflow {
-	struct lb_flow key;
-	uint32_t hash; /* lb_ct_hash(&key) */
-};
+	struct lb_flow key; /* 8-byte aligned: compared in words (lb_flow_eq) */
+	uint32_t hash;      /* lb_ct_hash(&key) */
+} __attribute__((aligned(8)));
 
 /*
  * The worker's private copies of VIP and backend records: a hit costs a key compare, where a
