@@ -21,6 +21,10 @@
  *   struct lb_backend_stats *lb_hook_bstats(void *ctx, __u32 backend_id);
  *   int  lb_hook_push(void *ctx, struct lb_pkt *pkt, int len);  grow the head by len bytes
  *
+ * The pointers lb_hook_vip and lb_hook_backend return need only stay valid until the next call
+ * of the same hook: the core holds one VIP and one backend at a time (the DPDK worker returns
+ * entries of small direct-mapped caches, which the next lookup may overwrite).
+ *
  * Nothing here allocates, locks or calls the system: hooks are map lookups or array indexing.
  */
 #ifndef EDGELB_CORE_LB_H
