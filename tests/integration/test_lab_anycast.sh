@@ -55,8 +55,9 @@ ok "6 BGP sessions Established with BIRD"
 wait_for 15 ecmp_a4 || fail "IPv4 VIP route is not ECMP over lbA1 + lbA2"
 wait_for 15 ecmp_a6 || fail "IPv6 VIP route is not ECMP over lbA1 + lbA2"
 ok "router kernel: $VIP4 and $VIP6 with two next hops (lbA1, lbA2)"
-out_has '65002 65002 65002 65002' lab birdc show route all for "$VIP4/32" protocol lbB1_v4 ||
-	fail "region B's route (prepend 3) missing in BIRD"
+# region B announces on its own schedule (its health checks rise independently of region A's)
+wait_for 15 out_has '65002 65002 65002 65002' lab birdc show route all for "$VIP4/32" \
+	protocol lbB1_v4 || fail "region B's route (prepend 3) missing in BIRD"
 out_has '\*' lab birdc show route for "$VIP4/32" protocol lbB1_v4 && fail "region B's route is best"
 ok "region B's route present in BIRD with AS path 65002 x4, not best"
 json=$(lab ctl lbA1 --json bgp) || fail "edgelbctl --json bgp"
