@@ -86,7 +86,7 @@ LB_INLINE const struct dp_preflow *known_flow(struct dp_worker *w, const struct 
 {
 	const struct dp_preflow *p = w->cur_pre;
 
-	return p && lb_flow_eq(&p->key, key) ? p : NULL;
+	return p && lb_flow_eq(&p->pp.flow, key) ? p : NULL;
 }
 
 LB_INLINE struct lb_conn *lb_hook_conn_get(void *ctx, const struct lb_flow *key)
@@ -103,7 +103,8 @@ LB_INLINE int lb_hook_conn_put(void *ctx, const struct lb_flow *key, const struc
 	const struct dp_preflow *p = known_flow(w, key);
 
 	/* the first pass's copy of the key: written long ago, so it copies without a stall */
-	return p ? lb_ct_put_hashed(&w->ct, &p->key, val, p->hash) : lb_ct_put(&w->ct, key, val);
+	return p ? lb_ct_put_hashed(&w->ct, &p->pp.flow, val, p->hash)
+		 : lb_ct_put(&w->ct, key, val);
 }
 
 LB_INLINE __u32 lb_hook_now_tick(void *ctx)
@@ -321,26 +322,22 @@ static inline void handle_packet(struct dp_worker *w, struct rte_mbuf *m, uint16
 }
 
 /*
- * First pass over a burst, for a plain IPv4 TCP/UDP frame (no VLAN, no options, not a fragment):
- * its flow as the core will parse it and its connection-table hash, and the bucket's tag line
- * fetched into the cache. With many flows the bucket is the cache miss lb_process would
- * otherwise wait for. Returns 0 for other frames (lb_process handles them unaided).
+ * First pass over a burst: a common frame (the core's one-pass parse: untagged IPv4 without
+ * options, TCP or UDP, not a fragment) to a VIP address gets its flow, parsed exactly as
+ * lb_process will parse it, and its connection-table hash, and the bucket's tag line is fetched
+ * into the cache: with many flows the bucket is the cache miss lb_process would otherwise wait
+ * for. Returns 0 for other frames (lb_process handles them unaided).
  */
 static inline int preflow(struct dp_worker *w, struct rte_mbuf *m, struct dp_preflow *p)
 {
-	const uint8_t *d = rte_pktmbuf_mtod(m, const uint8_t *);
+	void *data = rte_pktmbuf_mtod(m, void *);
+	void *end = (char *)data + rte_pktmbuf_data_len(m);
 
-	if (rte_pktmbuf_data_len(m) < 38 || d[12] != 0x08 || d[13] != 0 || d[14] != 0x45 ||
-	    (d[20] & 0x3f) || d[21] || (d[23] != LB_IPPROTO_TCP && d[23] != LB_IPPROTO_UDP))
+	if (!lb_parse_common_l3(data, end, &p->pp) ||
+	    !lb_vip_filter_test(&w->shm->tables->filter, &p->pp.flow.dst, LB_AF_INET) ||
+	    !lb_parse_common_l4(data, &p->pp))
 		return 0;
-	memset(&p->key, 0, sizeof(p->key));
-	memcpy(&p->key.src.w[0], d + 26, 4);
-	memcpy(&p->key.dst.w[0], d + 30, 4);
-	memcpy(&p->key.sport, d + 34, 2);
-	memcpy(&p->key.dport, d + 36, 2);
-	p->key.proto = d[23];
-	p->key.family = LB_AF_INET;
-	p->hash = lb_ct_hash(&p->key);
+	p->hash = lb_ct_hash(&p->pp.flow);
 	rte_prefetch0(lb_ct_bucket_at(&w->ct, p->hash));
 	return 1;
 }

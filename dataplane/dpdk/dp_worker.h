@@ -40,10 +40,10 @@ struct dp_worker_cfg {
 	uint8_t record_cycles;   /* count TSC cycles of polls that received packets */
 };
 
-/* What a burst's first pass learnt about a plain IPv4 TCP/UDP frame's flow. */
+/* What a burst's first pass learnt about a common frame (the core's one-pass parse). */
 struct dp_preflow {
-	struct lb_flow key; /* 8-byte aligned: compared in words (lb_flow_eq) */
-	uint32_t hash;      /* lb_ct_hash(&key) */
+	struct lb_parsed pp; /* 8-byte aligned: stored and compared in words (lb_word) */
+	uint32_t hash;       /* lb_ct_hash(&pp.flow) */
 } __attribute__((aligned(8)));
 
 /*
