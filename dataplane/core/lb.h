@@ -434,7 +434,14 @@ LB_INLINE enum lb_parse_next lb_parse_frame(void *ctx, struct lb_pkt *pkt,
 	return lb_parse_general(ctx, pkt, gs, node, pp, res);
 }
 
-LB_INLINE void lb_process(void *ctx, struct lb_pkt *pkt, struct lb_result *res)
+/*
+ * lb_process() for a runner that parsed the frame already: pre, if not NULL, is what
+ * lb_parse_common_l3() and lb_parse_common_l4() made of this very frame, whose destination
+ * passed the VIP filter (a runner that works in bursts parses a burst first, to hash and
+ * prefetch, and need not have the frame parsed twice). NULL: lb_process().
+ */
+LB_INLINE void lb_process_parsed(void *ctx, struct lb_pkt *pkt, const struct lb_parsed *pre,
+				 struct lb_result *res)
 {
 	struct lb_global_stats *gs = lb_hook_gstats(ctx);
 	const struct lb_node_cfg *node = lb_hook_node(ctx);
@@ -451,13 +458,17 @@ LB_INLINE void lb_process(void *ctx, struct lb_pkt *pkt, struct lb_result *res)
 	gs->rx_packets++;
 	bytes = (__u64)(pkt->end - pkt->data);
 
-	switch (lb_parse_frame(ctx, pkt, gs, node, &pp, res)) {
-	case LB_NEXT_VIP:
-		break;
-	case LB_NEXT_NOT_VIP:
-		goto not_vip;
-	default:
-		return;
+	if (pre) {
+		pp = *pre;
+	} else {
+		switch (lb_parse_frame(ctx, pkt, gs, node, &pp, res)) {
+		case LB_NEXT_VIP:
+			break;
+		case LB_NEXT_NOT_VIP:
+			goto not_vip;
+		default:
+			return;
+		}
 	}
 
 	vip = lb_find_vip(ctx, &pp.flow, pp.fragment);
@@ -487,6 +498,11 @@ LB_INLINE void lb_process(void *ctx, struct lb_pkt *pkt, struct lb_result *res)
 
 not_vip:
 	gs->pass_non_vip++;
+}
+
+LB_INLINE void lb_process(void *ctx, struct lb_pkt *pkt, struct lb_result *res)
+{
+	lb_process_parsed(ctx, pkt, 0, res);
 }
 
 #endif

@@ -272,7 +272,7 @@ static inline void process(struct dp_worker *w, struct rte_mbuf *m, struct lb_re
 	w->cur_pre = pre;
 	pkt.data = rte_pktmbuf_mtod(m, void *);
 	pkt.end = (char *)pkt.data + rte_pktmbuf_data_len(m);
-	lb_process(w, &pkt, res);
+	lb_process_parsed(w, &pkt, pre ? &pre->pp : NULL, res);
 }
 
 void dp_worker_process(struct dp_worker *w, struct rte_mbuf *m, struct lb_result *res)
