@@ -201,19 +201,6 @@ static int parse_options(int argc, char **argv, struct ab_options *o)
 	return 0;
 }
 
-static int pin_cpu(int cpu)
-{
-	cpu_set_t set;
-
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	if (sched_setaffinity(0, sizeof(set), &set)) {
-		fprintf(stderr, "pinning to CPU %d failed: %s\n", cpu, strerror(errno));
-		return -1;
-	}
-	return 0;
-}
-
 /* Alternate the two builds for o->rounds rounds; print the medians. */
 static int run_rounds(const struct ab_options *o, struct ab_side side[2], const uint8_t *frame,
 		      size_t len, unsigned want)
@@ -263,7 +250,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "no case named '%s'\n", o.case_name);
 		return 2;
 	}
-	if (pin_cpu(o.cpu) || load_side(&side[0], o.obj[0], frame) ||
+	if (xb_pin_cpu(o.cpu) || load_side(&side[0], o.obj[0], frame) ||
 	    load_side(&side[1], o.obj[1], frame))
 		goto out;
 	rc = run_rounds(&o, side, frame, len, want) ? 1 : 0;

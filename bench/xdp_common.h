@@ -47,4 +47,7 @@ size_t xb_sport_offset(const uint8_t *frame); /* where the TCP source port is in
 /* The median of n doubles (sorts a copy). */
 double xb_median(const double *v, size_t n);
 
+/* Pin the calling thread to one CPU; 0, or -1 with a message on stderr. */
+int xb_pin_cpu(int cpu);
+
 #endif

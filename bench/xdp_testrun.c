@@ -459,19 +459,6 @@ static int parse_options(int argc, char **argv, struct options *o)
 	return 0;
 }
 
-static int pin_cpu(int cpu)
-{
-	cpu_set_t set;
-
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	if (sched_setaffinity(0, sizeof(set), &set)) {
-		fprintf(stderr, "pinning to CPU %d failed: %s\n", cpu, strerror(errno));
-		return -1;
-	}
-	return 0;
-}
-
 static int setup(struct bench *b)
 {
 	uint8_t frame4[XB_FRAME_MAX], frame6[XB_FRAME_MAX];
@@ -500,7 +487,7 @@ int main(int argc, char **argv)
 		usage(argv[0]);
 		return 2;
 	}
-	if (pin_cpu(b.opt.cpu) || setup(&b))
+	if (xb_pin_cpu(b.opt.cpu) || setup(&b))
 		goto out;
 	for (size_t i = 0; i < NCASES; i++) {
 		if (!case_selected(&b.opt, i))
