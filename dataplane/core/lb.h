@@ -446,7 +446,8 @@ LB_INLINE void lb_process_parsed(void *ctx, struct lb_pkt *pkt, const struct lb_
 	struct lb_global_stats *gs = lb_hook_gstats(ctx);
 	const struct lb_node_cfg *node = lb_hook_node(ctx);
 	const struct lb_vip_meta *vip;
-	struct lb_parsed pp LB_WORD_ALIGNED;
+	struct lb_parsed parsed LB_WORD_ALIGNED;
+	const struct lb_parsed *pp = pre;
 	struct lb_choice ch;
 	__u64 bytes;
 
@@ -458,10 +459,8 @@ LB_INLINE void lb_process_parsed(void *ctx, struct lb_pkt *pkt, const struct lb_
 	gs->rx_packets++;
 	bytes = (__u64)(pkt->end - pkt->data);
 
-	if (pre) {
-		pp = *pre;
-	} else {
-		switch (lb_parse_frame(ctx, pkt, gs, node, &pp, res)) {
+	if (!pp) {
+		switch (lb_parse_frame(ctx, pkt, gs, node, &parsed, res)) {
 		case LB_NEXT_VIP:
 			break;
 		case LB_NEXT_NOT_VIP:
@@ -469,21 +468,24 @@ LB_INLINE void lb_process_parsed(void *ctx, struct lb_pkt *pkt, const struct lb_
 		default:
 			return;
 		}
+		/*
+		 * All fragments of a datagram hash alike: the ports are only in the first one (the
+		 * VIP lookup of a fragment uses port 0 anyway).
+		 */
+		if (parsed.fragment)
+			((lb_word *)&parsed.flow)[4] &= ~(__u64)0xffffffffu;
+		pp = &parsed;
 	}
 
-	vip = lb_find_vip(ctx, &pp.flow, pp.fragment);
+	vip = lb_find_vip(ctx, &pp->flow, pp->fragment);
 	if (!vip) {
-		if (lb_is_vip_addr(ctx, &pp.flow)) {
+		if (lb_is_vip_addr(ctx, &pp->flow)) {
 			gs->pass_other++;
 			return;
 		}
 		goto not_vip;
 	}
-	if (pp.fragment) {
-		/* all fragments of a datagram hash alike: the ports are only in the first one */
-		((lb_word *)&pp.flow)[4] &= ~(__u64)0xffffffffu;
-	}
-	if (lb_choose_backend(ctx, gs, node, vip, &pp, 1, &ch)) {
+	if (lb_choose_backend(ctx, gs, node, vip, pp, 1, &ch)) {
 		struct lb_vip_stats *vs = lb_hook_vstats(ctx, vip->vip_id);
 
 		if (vs)
@@ -493,7 +495,7 @@ LB_INLINE void lb_process_parsed(void *ctx, struct lb_pkt *pkt, const struct lb_
 		return;
 	}
 	lb_count(ctx, vip, &ch, bytes);
-	res->verdict = lb_forward(ctx, pkt, gs, node, vip, &pp, &ch, res);
+	res->verdict = lb_forward(ctx, pkt, gs, node, vip, pp, &ch, res);
 	return;
 
 not_vip:

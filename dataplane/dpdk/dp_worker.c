@@ -86,7 +86,8 @@ LB_INLINE const struct dp_preflow *known_flow(struct dp_worker *w, const struct 
 {
 	const struct dp_preflow *p = w->cur_pre;
 
-	return p && lb_flow_eq(&p->pp.flow, key) ? p : NULL;
+	/* lb_process_parsed works on the first pass's parse itself: usually the very same key */
+	return p && (key == &p->pp.flow || lb_flow_eq(&p->pp.flow, key)) ? p : NULL;
 }
 
 LB_INLINE struct lb_conn *lb_hook_conn_get(void *ctx, const struct lb_flow *key)
