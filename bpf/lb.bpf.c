@@ -302,17 +302,6 @@ LB_INLINE __u32 conn_cache_slot(const struct lb_flow *f)
 	return h & (LB_CONN_CACHE_SLOTS - 1);
 }
 
-LB_INLINE int conn_key_eq(const struct lb_flow *a, const struct lb_flow *b)
-{
-	const lb_key_word *x = lb_key_words(a), *y = lb_key_words(b);
-	__u64 diff = 0;
-
-	LB_UNROLL
-	for (int i = 0; i < (int)(sizeof(*a) / sizeof(*x)); i++)
-		diff |= x[i] ^ y[i];
-	return !diff;
-}
-
 /* Write a cache entry back to the shared table; returns the shared hash's error, if any. */
 LB_INLINE int conn_write_back(struct conn_cache_entry *e)
 {
@@ -339,7 +328,7 @@ static long conn_probe_cpu(__u32 cpu, void *arg)
 	e = bpf_map_lookup_percpu_elem(&conn_cache, &p->slot, cpu);
 	if (!e)
 		return 1; /* past the last possible CPU */
-	if (conn_key_eq(&e->key, p->key)) {
+	if (lb_flow_eq(&e->key, p->key)) {
 		p->found = &e->val;
 		return 1;
 	}
@@ -365,7 +354,7 @@ LB_INLINE struct lb_conn *lb_hook_conn_get(void *ctx, const struct lb_flow *key)
 
 	if (!e)
 		return bpf_map_lookup_elem(&conns, key);
-	if (conn_key_eq(&e->key, key)) {
+	if (lb_flow_eq(&e->key, key)) {
 		now = lb_hook_now_tick(ctx);
 		if (e->val.last_seen == now)
 			return &e->val;
@@ -415,7 +404,7 @@ LB_INLINE int lb_hook_conn_put(void *ctx, const struct lb_flow *key, const struc
 
 	if (!e)
 		return bpf_map_update_elem(&conns, key, val, BPF_ANY);
-	if (e->dirty && e->key.family && !conn_key_eq(&e->key, key))
+	if (e->dirty && e->key.family && !lb_flow_eq(&e->key, key))
 		rc = conn_write_back(e);
 	e->key = *key;
 	e->val = *val;

@@ -147,18 +147,10 @@ static inline uint32_t *lb_shm_ring_buf(const struct lb_shm_map *m, uint32_t vip
 
 /* ---- the reader's protocol (edgelb-dp's hooks use these; header-only so it inlines) ---- */
 
-/*
- * A VIP key's home slot: Fibonacci hashing of the folded key words (as the XDP runner's VIP slots
- * do). A handful of VIPs in 2048 slots need spreading, not avalanche: murmur3 over the key's six
- * words cost a tenth of an established packet's time.
- */
+/* A VIP key's home slot: the top bits of lb_vip_key_mix() (flow.h), as the XDP VIP slots. */
 static inline uint32_t lb_shm_vip_hash(const struct lb_vip_key *key)
 {
-	uint32_t fold = key->addr.w[0] ^ key->addr.w[1] ^ key->addr.w[2] ^ key->addr.w[3];
-	uint32_t rest =
-	    (uint32_t)key->port | ((uint32_t)key->proto << 16) | ((uint32_t)key->family << 24);
-
-	return (fold * 0x9e3779b1u ^ rest * 0x85ebca6bu) >> (32 - LB_SHM_VIP_SLOT_BITS);
+	return lb_vip_key_mix(key) >> (32 - LB_SHM_VIP_SLOT_BITS);
 }
 
 /* Seqlock read: a stable, even count before and after the copy means the copy is whole. */

@@ -71,19 +71,6 @@ static inline void lb_ct_init(struct lb_conn_table *ct, void *mem, __u32 entries
 	ct->evictions = 0;
 }
 
-/*
- * In 8-byte words, as the parser stores a flow (parse.h, lb_word): a load that spans several
- * stores still in the store buffer (or is wider than the store) cannot be forwarded and waits
- * for them to retire, so neither field-sized nor 16-byte (vector) loads. Both keys must be
- * 8-byte aligned. pad is always 0.
- */
-static inline int lb_flow_eq(const struct lb_flow *a, const struct lb_flow *b)
-{
-	const lb_word *x = (const lb_word *)a, *y = (const lb_word *)b;
-
-	return !((x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2]) | (x[3] ^ y[3]) | (x[4] ^ y[4]));
-}
-
 static inline __u32 lb_ct_stamp(struct lb_conn_table *ct)
 {
 	return ++ct->clock;

@@ -94,6 +94,63 @@ LB_INLINE __u32 lb_ring_slot(__u32 hash, __u32 ring_size)
 	return (__u32)(((__u64)hash * ring_size) >> 32);
 }
 
+/*
+ * Keys are read in 8-byte words (3 for a VIP key, 5 for a flow): half the loads of 4-byte
+ * words. The keys are only 4-byte aligned (in slots and wherever userspace keeps them), which
+ * x86-64 and BPF on it load at no cost; the program's own stack copies are 8-byte aligned, as
+ * the verifier wants for stack words.
+ */
+typedef __u64 __attribute__((may_alias, aligned(4))) lb_key_word;
+
+LB_INLINE const lb_key_word *lb_key_words(const void *key)
+{
+	return (const lb_key_word *)key;
+}
+
+/* The XOR of an address's four 32-bit words, from its two 64-bit halves. */
+LB_INLINE __u32 lb_addr_fold(__u64 lo, __u64 hi)
+{
+	__u64 x = lo ^ hi;
+
+	return (__u32)x ^ (__u32)(x >> 32);
+}
+
+/* Bytewise key equality (keys have no padding: 20 bytes), as three word compares. */
+LB_INLINE int lb_vip_key_eq(const struct lb_vip_key *a, const struct lb_vip_key *b)
+{
+	const lb_key_word *x = lb_key_words(a), *y = lb_key_words(b);
+	__u32 rest_diff = *(const lb_word32 *)&a->port ^ *(const lb_word32 *)&b->port;
+
+	return !((x[0] ^ y[0]) | (x[1] ^ y[1]) | rest_diff);
+}
+
+/*
+ * Flow key equality as five word compares (pad is always 0). Words, as the parser stores a flow
+ * (lb_word): a load that spans several smaller stores still in the store buffer, or is wider
+ * than the store, cannot be forwarded and waits for them to retire.
+ */
+LB_INLINE int lb_flow_eq(const struct lb_flow *a, const struct lb_flow *b)
+{
+	const lb_key_word *x = lb_key_words(a), *y = lb_key_words(b);
+
+	return !((x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2]) | (x[3] ^ y[3]) | (x[4] ^ y[4]));
+}
+
+/*
+ * A VIP key mixed to 32 bits: Fibonacci hashing of the folded address words and the last key
+ * word (port | proto << 16 | family << 24 as it lies in memory). A handful of VIPs in a small
+ * table need spreading, not avalanche. The XDP VIP slots and the DPDK table file's VIP hash take
+ * their index from its top bits.
+ */
+LB_INLINE __u32 lb_vip_key_mix(const struct lb_vip_key *key)
+{
+	const lb_key_word *k = lb_key_words(key);
+	__u32 fold = lb_addr_fold(k[0], k[1]);
+	__u32 rest = *(const lb_word32 *)&key->port;
+
+	return fold * 0x9e3779b1u ^ rest * 0x85ebca6bu;
+}
+
 /* Bit of struct lb_vip_filter for a destination address (Fibonacci hashing of the folded words). */
 LB_INLINE __u32 lb_vip_filter_bit(const struct lb_addr *a, __u8 family)
 {

@@ -40,48 +40,11 @@ struct lb_vip_slot {
 };
 
 /*
- * Keys are read in 8-byte words (3 for a VIP key, 5 for a flow): half the loads of 4-byte
- * words. The keys are only 4-byte aligned (in slots and wherever userspace keeps them), which
- * x86-64 and BPF on it load at no cost; the program's own stack copies are 8-byte aligned, as
- * the verifier wants for stack words.
- */
-typedef __u64 __attribute__((may_alias, aligned(4))) lb_key_word;
-
-LB_INLINE const lb_key_word *lb_key_words(const void *key)
-{
-	return (const lb_key_word *)key;
-}
-
-/* The XOR of an address's four 32-bit words, from its two 64-bit halves. */
-LB_INLINE __u32 lb_addr_fold(__u64 lo, __u64 hi)
-{
-	__u64 x = lo ^ hi;
-
-	return (__u32)x ^ (__u32)(x >> 32);
-}
-
-/*
- * Slot of a VIP key: Fibonacci hashing of the folded key words (both sides must agree). The last
- * key word, as it lies in memory, is port | proto << 16 | family << 24.
+ * Slot of a VIP key (both sides must agree): bits of lb_vip_key_mix() (flow.h).
  */
 LB_INLINE __u32 lb_vip_slot_index(const struct lb_vip_key *key)
 {
-	const lb_key_word *k = lb_key_words(key);
-	__u32 fold = lb_addr_fold(k[0], k[1]);
-	__u32 rest = *(const lb_word32 *)&key->port;
-
-	fold = fold * 0x9e3779b1u ^ rest * 0x85ebca6bu;
-	return (fold >> 16) & (LB_VIP_SLOTS - 1);
-}
-
-/* Bytewise key equality (keys have no padding: 20 bytes), as three word compares. */
-LB_INLINE int lb_vip_key_eq(const struct lb_vip_key *a, const struct lb_vip_key *b)
-{
-	const lb_key_word *x = lb_key_words(a), *y = lb_key_words(b);
-
-	__u32 rest_diff = *(const lb_word32 *)&a->port ^ *(const lb_word32 *)&b->port;
-
-	return !((x[0] ^ y[0]) | (x[1] ^ y[1]) | rest_diff);
+	return (lb_vip_key_mix(key) >> 16) & (LB_VIP_SLOTS - 1);
 }
 
 #endif

@@ -30,28 +30,13 @@ LB_INLINE int lb_hook_vip_addr_filter(void *ctx, const struct lb_flow *f)
 	return lb_vip_filter_test(&W(ctx)->shm->tables->filter, &f->dst, f->family);
 }
 
-/*
- * Field by field: the core builds the key with narrow stores just before asking, and wider loads
- * of it would wait for those stores to retire.
- */
-LB_INLINE int lb_vip_key_same(const struct lb_vip_key *a, const struct lb_vip_key *b)
-{
-	uint32_t diff = 0;
-
-	for (unsigned i = 0; i < 4; i++)
-		diff |= a->addr.w[i] ^ b->addr.w[i];
-	diff |= (uint32_t)(a->port ^ b->port) | (uint32_t)(a->proto ^ b->proto) |
-		(uint32_t)(a->family ^ b->family);
-	return !diff;
-}
-
 /* VIP entries and backends: private copies (see struct dp_table_cache), filled on a miss. */
 LB_INLINE const struct lb_vip_meta *lb_hook_vip(void *ctx, const struct lb_vip_key *key)
 {
 	struct dp_worker *w = W(ctx);
 	struct dp_vip_cached *c = &w->cache->vip[lb_shm_vip_hash(key) & (DP_VIP_CACHE - 1)];
 
-	if (c->epoch != w->cache_epoch || !lb_vip_key_same(&c->key, key)) {
+	if (c->epoch != w->cache_epoch || !lb_vip_key_eq(&c->key, key)) {
 		c->key = *key;
 		c->found = !lb_shm_read_vip(w->shm->tables, key, &c->meta);
 		c->epoch = w->cache_epoch;
