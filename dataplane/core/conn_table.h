@@ -32,7 +32,7 @@ struct lb_ct_entry {
  * tag line and touches an entry only when its tag (the table hash, nonzero) matches, so a
  * lookup or insert costs two cache lines, not eight. A runner that handles packets in bursts
  * computes the hash once (lb_ct_hash), prefetches the tag line (lb_ct_bucket_at), then the
- * matching entry's line (lb_ct_prefetch_way), and looks up with the *_hashed calls.
+ * matching entry's line (lb_ct_entry_for), and looks up with the *_hashed calls.
  */
 struct lb_ct_bucket {
 	__u32 tag[LB_CT_WAYS];  /* the flow's table hash | 1; 0: free */
@@ -183,7 +183,7 @@ static inline int lb_ct_put_hashed(struct lb_conn_table *ct, const struct lb_flo
 		b->tag[i] = tag;
 		b->e[i].key = *key;
 	}
-	/* field by field: val was just built with word stores (see lb_flow_eq) */
+	/* field by field: val was just built so, and wider loads of it would stall (lb_flow_eq) */
 	b->e[i].val.backend_id = val->backend_id;
 	b->e[i].val.backend_gen = val->backend_gen;
 	b->e[i].val.last_seen = val->last_seen;
