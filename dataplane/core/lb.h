@@ -126,13 +126,13 @@ LB_INLINE const struct lb_backend *lb_conn_valid(void *ctx, const struct lb_node
 	if (conn->last_seen == now)
 		return be;
 	idle_limit = proto == LB_IPPROTO_UDP ? node->udp_idle_sec : node->tcp_idle_sec;
-	if (!idle_limit)
-		return be;
 	/*
 	 * Idle limits are configured in seconds; a tick is 2^30 ns, slightly longer: round up.
 	 * Signed: a CPU whose tick lags another's sees a "future" last_seen, which is fresh.
+	 * Without a limit the entry never ages, but last_seen still says when it was last used
+	 * (the connection tables' recency).
 	 */
-	if ((__s32)(now - conn->last_seen) > (__s32)(idle_limit * 1000u / 1073u + 1))
+	if (idle_limit && (__s32)(now - conn->last_seen) > (__s32)(idle_limit * 1000u / 1073u + 1))
 		return 0;
 	conn->last_seen = now; /* at most one write per flow per tick */
 	return be;
@@ -199,9 +199,7 @@ LB_INLINE int lb_choose_backend(void *ctx, struct lb_global_stats *gs,
 
 		fresh.backend_id = ch->backend_id;
 		fresh.backend_gen = ch->be->generation;
-		fresh.last_seen = (node->tcp_idle_sec || pp->flow.proto == LB_IPPROTO_UDP)
-				      ? lb_hook_now_tick(ctx)
-				      : 0;
+		fresh.last_seen = lb_hook_now_tick(ctx);
 		fresh.hash = ch->hash;
 		if (lb_hook_conn_put(ctx, &pp->flow, &fresh))
 			gs->conn_insert_failed++;
