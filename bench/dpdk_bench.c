@@ -3,23 +3,30 @@
  * dpdk_bench.c - edgelb-dp's benchmark tool, two modes:
  *
  *   dpdk_bench gen [EAL options] -- --vip A.B.C.D --vport N --dst-mac MAC --seconds S [--flows F]
- *                                    [--phase NAME]
+ *                                    [--phase NAME] [--backend-mac MAC]
  *       the load generator: on port 0 (the net_memif server the device under test connects to),
  *       sends TCP packets to the VIP as fast as the port takes them and counts what comes back,
  *       for four phases: established flows (F flows cycled, ACKs: connection-table hits) and new
  *       flows (a fresh source address / port for every packet, SYNs), each with 64- and 512-byte
  *       frames. One line per phase:
- *         "RESULT <phase> rx_pps=.. tx_pps=.. tsc_hz=.. rx_ipip=.. rx=.."
+ *         "RESULT <phase> rx_pps=.. tx_pps=.. tsc_hz=.. rx_ipip=.. rx=.. rx_l2dsr=.."
  *       rx_ipip counts the frames that came back as IPv4-in-IPv4 to the VIP (edgelb-dp's output;
- *       a MAC-swap device returns none), so the script can check that every frame edgelb-dp
- *       returned was really forwarded. Packets are rewritten in a few bytes in place between
- *       bursts: the memif server copies on transmit, so the same mbufs (reference count held)
- *       go out again and again.
+ *       a MAC-swap device returns none), rx_l2dsr those that came back unchanged above Ethernet
+ *       and addressed to --backend-mac (edgelb-dp's output for an L2 DSR VIP), so the script can
+ *       check that every frame edgelb-dp returned was really forwarded. Packets are rewritten in a
+ * few bytes in place between bursts: the memif server copies on transmit, so the same mbufs
+ * (reference count held) go out again and again.
  *
  *   dpdk_bench reflect [EAL options]
  *       a MAC-swap device under test on port 0 that counts, like edgelb-dp --record-cycles, the
  *       TSC cycles of polls that received packets: the per-packet baseline for the memif runs
  *       (testpmd reports no per-packet cycles over memif)
+ *
+ *   dpdk_bench reflect-encap [EAL options]
+ *       the same, but each frame goes back IPv4-in-IPv4 (20 bytes prepended, MACs swapped, a
+ *       fixed outer header with its length and checksum), deciding nothing: the floor of any
+ *       device that encapsulates, since the outer header lands in a cache line the frame did
+ *       not use (the generator reads it on every frame and the device writes it again)
  *
  *   dpdk_bench single [EAL options]
  *       one core, no second process: edgelb-dp's worker loop (rx burst -> lb_process -> tx burst
@@ -72,7 +79,8 @@ struct gen_options {
 	uint8_t dst_mac[6];
 	double seconds;
 	uint32_t flows;
-	const char *phase; /* run only this phase (NULL: all) */
+	const char *phase;      /* run only this phase (NULL: all) */
+	uint8_t backend_mac[6]; /* rx_l2dsr: frames to this MAC (all zero: none counted) */
 };
 
 /* ---- frames ---- */
@@ -163,16 +171,33 @@ static int is_ipip_to_vip(const struct rte_mbuf *m, uint32_t vip)
 	       !memcmp(d + 50, &vip, 4);
 }
 
+/* The frame as sent, to the backend's MAC: what edgelb-dp sends a backend of an L2 DSR VIP. */
+static int is_l2dsr_to_vip(const struct rte_mbuf *m, const struct gen_options *o)
+{
+	const uint8_t *d = rte_pktmbuf_mtod(m, const uint8_t *);
+
+	return rte_pktmbuf_data_len(m) >= 54 && !memcmp(d, o->backend_mac, 6) &&
+	       !memcmp(d + 6, o->dst_mac, 6) && d[12] == 0x08 && d[13] == 0 && d[23] == 6 &&
+	       !memcmp(d + 30, &o->vip, 4);
+}
+
+/* What came back, by kind. */
+struct rx_kinds {
+	uint64_t ipip, l2dsr;
+};
+
 /*
  * Send and receive for `seconds`; returns the packets received (and sent, in *sent; of the
- * received, IPv4-in-IPv4 to the VIP in *ipip).
+ * received, how many were forwarded IPv4-in-IPv4 or by L2 DSR, in *kinds).
  */
 static uint64_t run_phase(uint16_t port, struct rte_mbuf **tmpl, const struct phase *ph,
 			  const struct gen_options *o, double seconds, uint32_t *flow_seq,
-			  uint64_t *sent, uint64_t *ipip)
+			  uint64_t *sent, struct rx_kinds *kinds)
 {
+	static const uint8_t no_mac[6];
+	int count_l2dsr = memcmp(o->backend_mac, no_mac, 6) != 0;
 	uint64_t end = rte_get_tsc_cycles() + (uint64_t)(seconds * (double)rte_get_tsc_hz());
-	uint64_t got = 0, tx = 0, encapsulated = 0;
+	uint64_t got = 0, tx = 0, encapsulated = 0, l2dsr = 0;
 	struct rte_mbuf *rx[BURST];
 
 	while (rte_get_tsc_cycles() < end) {
@@ -193,12 +218,16 @@ static uint64_t run_phase(uint16_t port, struct rte_mbuf **tmpl, const struct ph
 		tx += n;
 		n = rte_eth_rx_burst(port, 0, rx, BURST);
 		got += n;
-		for (i = 0; i < n; i++)
+		for (i = 0; i < n; i++) {
 			encapsulated += (uint64_t)is_ipip_to_vip(rx[i], o->vip);
+			if (count_l2dsr)
+				l2dsr += (uint64_t)is_l2dsr_to_vip(rx[i], o);
+		}
 		rte_pktmbuf_free_bulk(rx, n);
 	}
 	*sent = tx;
-	*ipip = encapsulated;
+	kinds->ipip = encapsulated;
+	kinds->l2dsr = l2dsr;
 	return got;
 }
 
@@ -222,6 +251,7 @@ static int parse_gen(int argc, char **argv, struct gen_options *o)
 	    {"seconds", required_argument, NULL, 's'},
 	    {"flows", required_argument, NULL, 'f'},
 	    {"phase", required_argument, NULL, 'P'},
+	    {"backend-mac", required_argument, NULL, 'b'},
 	    {NULL, 0, NULL, 0},
 	};
 	struct in_addr a;
@@ -254,6 +284,10 @@ static int parse_gen(int argc, char **argv, struct gen_options *o)
 		case 'P':
 			o->phase = optarg;
 			break;
+		case 'b':
+			if (parse_mac(optarg, o->backend_mac))
+				return -1;
+			break;
 		default:
 			return -1;
 		}
@@ -270,7 +304,7 @@ static int gen_main(int argc, char **argv)
 
 	if (parse_gen(argc, argv, &o)) {
 		fprintf(stderr, "dpdk_bench gen: --vip A.B.C.D --dst-mac MAC [--vport N] "
-				"[--seconds S] [--flows F] [--phase NAME]\n");
+				"[--seconds S] [--flows F] [--phase NAME] [--backend-mac MAC]\n");
 		return 2;
 	}
 	pool = rte_pktmbuf_pool_create("gen_pool", 16383, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
@@ -281,7 +315,8 @@ static int gen_main(int argc, char **argv)
 	}
 	for (unsigned p = 0; p < sizeof(phases) / sizeof(phases[0]); p++) {
 		const struct phase *ph = &phases[p];
-		uint64_t sent, got, ipip;
+		struct rx_kinds kinds;
+		uint64_t sent, got;
 
 		if (o.phase && strcmp(o.phase, ph->name))
 			continue;
@@ -293,12 +328,13 @@ static int gen_main(int argc, char **argv)
 		}
 		/* warm up: established flows get their entries, caches fill */
 		flow_seq = 0;
-		run_phase(0, tmpl, ph, &o, 0.5, &flow_seq, &sent, &ipip);
-		got = run_phase(0, tmpl, ph, &o, o.seconds, &flow_seq, &sent, &ipip);
-		printf("RESULT %s rx_pps=%.0f tx_pps=%.0f tsc_hz=%llu rx_ipip=%llu rx=%llu\n",
+		run_phase(0, tmpl, ph, &o, 0.5, &flow_seq, &sent, &kinds);
+		got = run_phase(0, tmpl, ph, &o, o.seconds, &flow_seq, &sent, &kinds);
+		printf("RESULT %s rx_pps=%.0f tx_pps=%.0f tsc_hz=%llu rx_ipip=%llu rx=%llu "
+		       "rx_l2dsr=%llu\n",
 		       ph->name, (double)got / o.seconds, (double)sent / o.seconds,
-		       (unsigned long long)rte_get_tsc_hz(), (unsigned long long)ipip,
-		       (unsigned long long)got);
+		       (unsigned long long)rte_get_tsc_hz(), (unsigned long long)kinds.ipip,
+		       (unsigned long long)got, (unsigned long long)kinds.l2dsr);
 		fflush(stdout);
 		rte_pktmbuf_free_bulk(tmpl, BURST);
 		drain(0);
@@ -345,6 +381,45 @@ static void collect(struct single_env *e)
 
 	while ((n = rte_ring_dequeue_burst(e->tx, objs, BURST, NULL)))
 		;
+}
+
+/* The outer header reflect-encap writes: IPv4, protocol 4, 172.31.0.1 -> 10.99.0.2. */
+static const uint8_t encap_ip_template[20] = {0x45, 0, 0,   0,  0, 0, 0x40, 0,  64, 4,
+					      0,    0, 172, 31, 0, 1, 10,   99, 0,  2};
+
+/* Frame -> IPv4-in-IPv4 back to its sender, deciding nothing (the encapsulation floor). */
+static void encap_reflect(struct rte_mbuf *m)
+{
+	uint8_t *inner = rte_pktmbuf_mtod(m, uint8_t *), macs[12];
+	uint8_t *f, *ip;
+	uint16_t len, csum;
+
+	memcpy(macs, inner + 6, 6);
+	memcpy(macs + 6, inner, 6);
+	f = (uint8_t *)rte_pktmbuf_prepend(m, 20);
+	if (!f)
+		return;
+	ip = f + 14;
+	memcpy(f, macs, 12);
+	f[12] = 0x08;
+	f[13] = 0;
+	memcpy(ip, encap_ip_template, 20);
+	len = (uint16_t)(rte_pktmbuf_data_len(m) - 14);
+	ip[2] = (uint8_t)(len >> 8);
+	ip[3] = (uint8_t)len;
+	csum = ip_csum(ip);
+	ip[10] = (uint8_t)(csum >> 8);
+	ip[11] = (uint8_t)csum;
+}
+
+static uint16_t encap_poll(uint16_t port)
+{
+	struct rte_mbuf *pkts[BURST];
+	uint16_t n = rte_eth_rx_burst(port, 0, pkts, BURST);
+
+	for (uint16_t i = 0; i < n; i++)
+		encap_reflect(pkts[i]);
+	return rte_eth_tx_burst(port, 0, pkts, n);
 }
 
 static uint16_t macswap_poll(uint16_t port)
@@ -531,7 +606,7 @@ static void print_reflect(uint64_t pkts, uint64_t busy)
 	fflush(stdout);
 }
 
-static int reflect_main(void)
+static int reflect_main(int encap)
 {
 	struct rte_mempool *pool = rte_pktmbuf_pool_create(
 	    "reflect_pool", 16383, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
@@ -545,7 +620,7 @@ static int reflect_main(void)
 	signal(SIGINT, on_stop);
 	while (!reflect_stop) {
 		uint64_t t0 = rte_rdtsc();
-		uint16_t n = macswap_poll(0);
+		uint16_t n = encap ? encap_poll(0) : macswap_poll(0);
 
 		if (n) {
 			uint64_t cycles = rte_rdtsc() - t0;
@@ -572,9 +647,11 @@ int main(int argc, char **argv)
 	const char *mode = argc > 1 ? argv[1] : "";
 	int n, rc;
 
-	if (strcmp(mode, "gen") && strcmp(mode, "single") && strcmp(mode, "reflect")) {
+	if (strcmp(mode, "gen") && strcmp(mode, "single") && strcmp(mode, "reflect") &&
+	    strcmp(mode, "reflect-encap")) {
 		fprintf(stderr,
-			"usage: dpdk_bench gen|single|reflect [EAL options] -- [options]\n");
+			"usage: dpdk_bench gen|single|reflect|reflect-encap [EAL options] -- "
+			"[options]\n");
 		return 2;
 	}
 	argv[1] = argv[0];
@@ -587,7 +664,9 @@ int main(int argc, char **argv)
 	if (!strcmp(mode, "gen"))
 		rc = gen_main(argc - 1 - n, argv + 1 + n);
 	else if (!strcmp(mode, "reflect"))
-		rc = reflect_main();
+		rc = reflect_main(0);
+	else if (!strcmp(mode, "reflect-encap"))
+		rc = reflect_main(1);
 	else
 		rc = single_main();
 	rte_eal_cleanup();

@@ -2,14 +2,17 @@
 # dpdk_bench.sh - edgelb-dp's benchmarks (make bench-dpdk; root):
 #   1. single core: edgelb-dp's worker loop over pre-built mbufs vs a MAC-swap loop, in cycles
 #      per packet (bench/dpdk_bench.c single)
-#   2. edgelb-dp, dpdk-testpmd (macswap) and a MAC-swap reflector (dpdk_bench reflect) as the
-#      device under test, each on one worker lcore behind a net_memif port, fed by
-#      dpdk_bench gen on the other core: established and new flows, 64- and 512-byte frames.
+#   2. edgelb-dp (an IP-in-IP VIP, and an L2 DSR VIP), dpdk-testpmd (macswap), a MAC-swap
+#      reflector (dpdk_bench reflect) and an encapsulating reflector that decides nothing
+#      (dpdk_bench reflect-encap: the floor of any IP-in-IP device here) as the device under
+#      test, each on one worker lcore behind a net_memif port, fed by dpdk_bench gen on the
+#      other core: established and new flows, 64- and 512-byte frames.
 #      The generator is the memif server; the device under test is a zero-copy memif client
 #      (memif's zero-copy needs --single-file-segments, which rules out --huge-unlink, hence
 #      --in-memory): like a NIC port, its rx and tx cost the device no copy of the frame, so its
-#      cycles are its own work. Every frame edgelb-dp returns must be IPv4-in-IPv4 to the VIP.
-#      Each phase runs the three devices in turn, $PAIRS rounds (A/B/A/B); figures are medians,
+#      cycles are its own work. Every frame edgelb-dp returns must be IPv4-in-IPv4 to the VIP
+#      (L2 DSR: the frame itself, to the backend's MAC); so must every frame reflect-encap returns.
+#      Each phase runs the five devices in turn, $PAIRS rounds (A/B/A/B); figures are medians,
 #      ratios the medians of the per-round ratios (bench/dpdk_summary.py):
 #        wall-clock Mpps, edgelb-dp vs testpmd (the brief's limit; on a shared 2-vCPU VM this
 #        mostly measures the scheduler: both processes poll, other work preempts them)
@@ -49,7 +52,11 @@ MEMIF="socket=$SOCK,socket-abstract=no"
 DUT_MEMIF="net_memif0,role=client,$MEMIF,zero-copy=yes"
 
 # VIP 10.99.1.1:80 over 16 backends; nothing leaves the memif pair
-"$TOOL" write "$TABLES" 02:00:00:00:00:01 10.99.1.1 80 10.99.0.2 02:00:00:00:00:fe 16
+BACKEND_MAC=02:00:00:00:00:fe
+write_tables() { # $1: ipip | l2dsr
+	"$TOOL" write "$TABLES" 02:00:00:00:00:01 10.99.1.1 80 10.99.0.2 $BACKEND_MAC 16 "$1"
+}
+write_tables ipip
 
 GEN_PID=
 stop_dut() {
@@ -72,7 +79,8 @@ start_gen() { # $1: phase
 	rm -f "$SOCK"
 	"$BENCH" gen -l 0 "${EAL_COMMON[@]}" --file-prefix "$RUN-gen" \
 		--vdev "net_memif0,role=server,$MEMIF" -- --vip 10.99.1.1 --vport 80 \
-		--dst-mac 02:00:00:00:00:01 --seconds "$SECONDS_PER_PHASE" --phase "$1" \
+		--dst-mac 02:00:00:00:00:01 --backend-mac $BACKEND_MAC \
+		--seconds "$SECONDS_PER_PHASE" --phase "$1" \
 		>"$WORK/gen.out" 2>&1 &
 	GEN_PID=$!
 	for _ in $(seq 100); do [ -S "$SOCK" ] && return 0; sleep 0.1; done
@@ -81,12 +89,12 @@ start_gen() { # $1: phase
 	exit 1
 }
 
-start_dut() { # $1: edgelb-dp | testpmd | reflect
+start_dut() { # $1: edgelb-dp | edgelb-dp-l2dsr | testpmd | reflect | reflect-encap
 	case $1 in
-	edgelb-dp)
+	edgelb-dp | edgelb-dp-l2dsr)
 		# fresh tables per run: its per-lcore counters then describe this run only
 		"$TOOL" unlink "$TABLES"
-		"$TOOL" write "$TABLES" 02:00:00:00:00:01 10.99.1.1 80 10.99.0.2 02:00:00:00:00:fe 16
+		if [ "$1" = edgelb-dp ]; then write_tables ipip; else write_tables l2dsr; fi
 		"$DP" -l 0,1 --main-lcore 0 "${EAL_COMMON[@]}" --file-prefix "$RUN-dut" \
 			--vdev "$DUT_MEMIF" -- --tables "$TABLES" --port 0 \
 			--record-cycles >"$WORK/dut.log" 2>&1 &
@@ -104,12 +112,29 @@ start_dut() { # $1: edgelb-dp | testpmd | reflect
 			<"$WORK/feed" >"$WORK/dut.log" 2>&1 &
 		DUT_PID=$!
 		;;
-	reflect)
-		"$BENCH" reflect -l 1 "${EAL_COMMON[@]}" --file-prefix "$RUN-dut" \
+	reflect | reflect-encap)
+		"$BENCH" "$1" -l 1 "${EAL_COMMON[@]}" --file-prefix "$RUN-dut" \
 			--vdev "$DUT_MEMIF" >"$WORK/dut.log" 2>&1 &
 		DUT_PID=$!
 		;;
 	esac
+}
+
+# Every frame an edgelb-dp or reflect-encap run returned was forwarded as it should be.
+check_forwarded() { # $1: dut
+	local field what
+	case $1 in
+	edgelb-dp | reflect-encap) field=6 what="IPv4-in-IPv4 to the VIP" ;;
+	edgelb-dp-l2dsr) field=8 what="L2 DSR to the backend's MAC" ;;
+	*) return 0 ;;
+	esac
+	if ! awk -v f=$field '$1 == "RESULT" {
+		split($f, a, "="); split($7, b, "="); exit !(b[2] > 0 && a[2] == b[2]) }' \
+		"$WORK/gen.out"; then
+		cat "$WORK/gen.out"
+		echo "FAIL: $1 returned frames that are not $what"
+		exit 1
+	fi
 }
 
 # One phase with one device: generator up, device connects, phase runs, device stops.
@@ -129,10 +154,10 @@ run_one() { # $1: dut, $2: phase
 # The device's own cycles per packet, from its exit report (testpmd gives none over memif).
 dut_cycles() { # $1: dut
 	case $1 in
-	edgelb-dp) # from the table file: its counters outlive the process
+	edgelb-dp*) # from the table file: its counters outlive the process
 		"$DP" --dump-stats --tables "$TABLES" |
 			awk '$3 ~ /^[0-9]+$/ && $4 > 0 { print $NF }' | tail -1 ;;
-	reflect) sed -n 's/.*cycles_per_packet=\([0-9.]*\).*/\1/p' "$WORK/dut.log" | tail -1 ;;
+	reflect*) sed -n 's/.*cycles_per_packet=\([0-9.]*\).*/\1/p' "$WORK/dut.log" | tail -1 ;;
 	*) echo 0 ;;
 	esac
 }
@@ -144,15 +169,9 @@ PHASES=(established_64 new_flow_64 established_512 new_flow_512)
 : >"$WORK/results"
 for pair in $(seq "$PAIRS"); do
 	for phase in "${PHASES[@]}"; do
-		for dut in edgelb-dp testpmd reflect; do
+		for dut in edgelb-dp edgelb-dp-l2dsr testpmd reflect reflect-encap; do
 			run_one $dut "$phase"
-			if [ $dut = edgelb-dp ] && ! awk '$1 == "RESULT" {
-				split($6, a, "="); split($7, b, "="); exit !(b[2] > 0 && a[2] == b[2]) }' \
-				"$WORK/gen.out"; then
-				cat "$WORK/gen.out"
-				echo "FAIL: edgelb-dp returned frames that are not IPv4-in-IPv4 to the VIP"
-				exit 1
-			fi
+			check_forwarded $dut
 			cycles=$(dut_cycles $dut)
 			awk -v p="$pair" -v d="$dut" -v c="${cycles:-0}" '$1 == "RESULT" {
 				split($3, a, "="); split($5, h, "="); print p, d, $2, a[2], h[2], c }' \

@@ -4,9 +4,10 @@
  * (what edgelbd will do), and reads its summed counters; for integration tests and benchmarks
  * until edgelbd drives DPDK nodes itself.
  *
- *   dp_tables_tool write PATH NODE_MAC VIP4 PORT BACKEND4 BACKEND_MAC [NBACKENDS]
+ *   dp_tables_tool write PATH NODE_MAC VIP4 PORT BACKEND4 BACKEND_MAC [NBACKENDS [ipip|l2dsr]]
  *       one IPv4 TCP VIP (PORT 0: all ports, TCP) over NBACKENDS (default 1) IPv4 backends
- *       BACKEND4, BACKEND4+1, ... sharing BACKEND_MAC; ring of 65537 slots
+ *       BACKEND4, BACKEND4+1, ... sharing BACKEND_MAC; ring of 65537 slots; forwarding by
+ *       IP-in-IP (default) or L2 direct server return
  *   dp_tables_tool stats PATH      summed global counters, "name value" lines
  *   dp_tables_tool unlink PATH
  */
@@ -43,14 +44,18 @@ static int write_tables(int argc, char **argv)
 	struct in_addr vaddr, baddr;
 	uint8_t bmac[6];
 	unsigned long port, nb = 1;
-	uint32_t *ring;
+	uint32_t flags = 0, *ring;
 	struct lbt *t;
 	int rc = 0;
 
-	if (argc < 8 || argc > 9 || parse_mac(argv[3], node.node_mac) ||
+	if (argc == 10 && !strcmp(argv[9], "l2dsr"))
+		flags = LB_VIP_F_L2DSR;
+	else if (argc == 10 && strcmp(argv[9], "ipip"))
+		argc = 0; /* bad mode */
+	if (argc < 8 || argc > 10 || parse_mac(argv[3], node.node_mac) ||
 	    !inet_pton(AF_INET, argv[4], &vaddr) || !inet_pton(AF_INET, argv[6], &baddr) ||
 	    parse_mac(argv[7], bmac) || (port = strtoul(argv[5], NULL, 0)) > 65535 ||
-	    (argc == 9 && ((nb = strtoul(argv[8], NULL, 0)) < 1 || nb > 1000))) {
+	    (argc >= 9 && ((nb = strtoul(argv[8], NULL, 0)) < 1 || nb > 1000))) {
 		fprintf(stderr, "dp_tables_tool write: bad arguments\n");
 		return 2;
 	}
@@ -79,7 +84,8 @@ static int write_tables(int argc, char **argv)
 	vip.key.addr.w[0] = vaddr.s_addr;
 	vip.key.proto = LB_IPPROTO_TCP;
 	vip.key.port = lb_htons((uint16_t)port);
-	vip.meta = (struct lb_vip_meta){.vip_id = 0, .ring_size = RING_M, .generation = 1};
+	vip.meta =
+	    (struct lb_vip_meta){.vip_id = 0, .flags = flags, .ring_size = RING_M, .generation = 1};
 	if (!rc)
 		rc = lbt_install_vips(t, &vip, 1);
 	if (rc)
