@@ -4,12 +4,9 @@
  * struct lb_conn, LRU-bounded, one per lcore, no locks. The XDP runner uses a kernel LRU hash map
  * instead; this is its equivalent for runners that own their memory.
  *
- * Set-associative: a flow hashes to one bucket of LB_CT_WAYS entries, and within it to a home
- * way. A lookup compares the home entry's key first and, only when that misses, the bucket's
- * tags (then keys on a tag match); an insert takes the home way when it is free, else a free
- * way, else the bucket's least recently used entry. Recency is kept in ticks of the coarse clock
- * (the idle timeout's unit), refreshed once per tick per flow, so an established flow's packet
- * touches one cache line: its entry.
+ * Set-associative: a flow hashes to one bucket of LB_CT_WAYS entries; a lookup compares tags
+ * first and keys only on a tag match; an insert into a full bucket evicts the bucket's least
+ * recently used entry.
  * Memory is allocated once by the owner (ct_init with a buffer), never per packet.
  * Userspace only (uses a per-table clock counter for recency, not the kernel's).
  */
@@ -24,33 +21,29 @@
 #define LB_CT_WAYS 8
 #define LB_CT_SEED 0x2545f491u /* independent of the node's seed: bucket choice is local */
 
-/*
- * One entry per cache line (56 bytes used). A free way's key has family 0 (zeroed memory, and
- * lb_ct_del clears it), which no flow has: the home entry is compared without its tag.
- */
+/* One entry per cache line (56 bytes used): a hit touches exactly one line besides the tags. */
 struct lb_ct_entry {
 	struct lb_flow key;
 	struct lb_conn val;
 } __attribute__((aligned(64)));
 
 /*
- * A bucket is one cache line of tags and recency stamps, then the entries. A flow found in its
- * home way costs one cache line (its entry); elsewhere, or when absent, the tag line as well,
- * and an entry only where its tag (the table hash, nonzero) matches: at most three lines, not
- * nine. A runner that handles packets in bursts computes the hash once (lb_ct_hash), prefetches
- * the home entry (lb_ct_home_entry) for a flow it expects to find, or the tag line
- * (lb_ct_bucket_at) and then the entry an insert would take (lb_ct_entry_for) for a new one, and
- * looks up with the *_hashed calls.
+ * A bucket is one cache line of tags and recency stamps, then the entries: a lookup reads the
+ * tag line and touches an entry only when its tag (the table hash, nonzero) matches, so a
+ * lookup or insert costs two cache lines, not eight. A runner that handles packets in bursts
+ * computes the hash once (lb_ct_hash), prefetches the tag line (lb_ct_bucket_at), then the
+ * matching entry's line (lb_ct_entry_for), and looks up with the *_hashed calls.
  */
 struct lb_ct_bucket {
 	__u32 tag[LB_CT_WAYS];  /* the flow's table hash | 1; 0: free */
-	__u32 used[LB_CT_WAYS]; /* recency stamps: the tick the entry was last used in */
+	__u32 used[LB_CT_WAYS]; /* recency stamps (table clock) */
 	struct lb_ct_entry e[LB_CT_WAYS];
 } __attribute__((aligned(64)));
 
 struct lb_conn_table {
 	struct lb_ct_bucket *buckets;
 	__u32 nbuckets_mask; /* number of buckets - 1 (a power of two) */
+	__u32 clock;         /* bumped on every use */
 	__u64 evictions;
 };
 
@@ -74,7 +67,13 @@ static inline void lb_ct_init(struct lb_conn_table *ct, void *mem, __u32 entries
 	lb_ct_mem_size(entries, &n);
 	ct->buckets = mem;
 	ct->nbuckets_mask = n - 1;
+	ct->clock = 0;
 	ct->evictions = 0;
+}
+
+static inline __u32 lb_ct_stamp(struct lb_conn_table *ct)
+{
+	return ++ct->clock;
 }
 
 /*
@@ -113,114 +112,75 @@ static inline struct lb_ct_bucket *lb_ct_bucket_at(struct lb_conn_table *ct, __u
 	return &ct->buckets[hash & ct->nbuckets_mask];
 }
 
-/* A flow's home way: hash bits the bucket index does not use (tables below 2^29 buckets). */
-_Static_assert(LB_CT_WAYS == 8, "lb_ct_home takes three bits");
-static inline int lb_ct_home(__u32 hash)
+/* The way an insert into b takes: a free one, else the least recently used (wrap-safe age). */
+static inline int lb_ct_victim(const struct lb_conn_table *ct, const struct lb_ct_bucket *b)
 {
-	return (int)(hash >> 29);
-}
+	int victim = 0;
 
-static inline const struct lb_ct_entry *lb_ct_home_entry(const struct lb_conn_table *ct, __u32 hash)
-{
-	return &ct->buckets[hash & ct->nbuckets_mask].e[lb_ct_home(hash)];
-}
-
-/*
- * The way an insert of hash into b at tick now takes: the home way if free, else a free way, else
- * the least recently used (wrap-safe age; among equals the home way, then the lowest).
- */
-static inline int lb_ct_victim(const struct lb_ct_bucket *b, __u32 hash, __u32 now)
-{
-	int victim = lb_ct_home(hash);
-
-	if (!b->tag[victim])
-		return victim;
 	for (int w = 0; w < LB_CT_WAYS; w++) {
 		if (!b->tag[w])
 			return w;
-		if ((__u32)(now - b->used[w]) > (__u32)(now - b->used[victim]))
+		if ((__u32)(ct->clock - b->used[w]) > (__u32)(ct->clock - b->used[victim]))
 			victim = w;
 	}
 	return victim;
 }
 
-/* The way holding key in b, by the tags (an insert reads them anyway), or -1. */
-static inline int lb_ct_find_tagged(const struct lb_ct_bucket *b, __u32 hash,
-				    const struct lb_flow *key)
-{
-	__u32 tag = hash | 1;
-
-	for (int i = 0; i < LB_CT_WAYS; i++)
-		if (b->tag[i] == tag && lb_flow_eq(&b->e[i].key, key))
-			return i;
-	return -1;
-}
-
-/* The way holding key in b, its home way first (a lookup expects to find it there), or -1. */
-static inline int lb_ct_find(const struct lb_ct_bucket *b, __u32 hash, const struct lb_flow *key)
-{
-	__u32 tag = hash | 1;
-	int home = lb_ct_home(hash);
-
-	if (lb_flow_eq(&b->e[home].key, key))
-		return home;
-	for (int i = 0; i < LB_CT_WAYS; i++)
-		if (b->tag[i] == tag && i != home && lb_flow_eq(&b->e[i].key, key))
-			return i;
-	return -1;
-}
-
 /*
- * For prefetching before an insert (reads only the tag line): the entry whose tag matches hash,
- * else the entry an insert at tick now would take.
+ * For prefetching: the entry a lookup of hash will compare first (its tag matches), or, when no
+ * tag matches, the entry an insert would take.
  */
-static inline const struct lb_ct_entry *lb_ct_entry_for(const struct lb_ct_bucket *b, __u32 hash,
-							__u32 now)
+static inline const struct lb_ct_entry *lb_ct_entry_for(const struct lb_conn_table *ct,
+							const struct lb_ct_bucket *b, __u32 hash)
 {
 	__u32 tag = hash | 1;
 
 	for (int i = 0; i < LB_CT_WAYS; i++)
 		if (b->tag[i] == tag)
 			return &b->e[i];
-	return &b->e[lb_ct_victim(b, hash, now)];
+	return &b->e[lb_ct_victim(ct, b)];
 }
 
-/*
- * h must be lb_ct_hash(key); now is the coarse clock's tick. The entry's last_seen (which the
- * core refreshes once per tick, in its idle check) tells whether the bucket's recency stamp is
- * already this tick's: only a flow's first packet in a tick writes the tag line.
- */
+/* The way holding key in b, or -1. */
+static inline int lb_ct_find(const struct lb_ct_bucket *b, __u32 tag, const struct lb_flow *key)
+{
+	for (int i = 0; i < LB_CT_WAYS; i++)
+		if (b->tag[i] == tag && lb_flow_eq(&b->e[i].key, key))
+			return i;
+	return -1;
+}
+
+/* h must be lb_ct_hash(key). */
 static inline struct lb_conn *lb_ct_get_hashed(struct lb_conn_table *ct, const struct lb_flow *key,
-					       __u32 h, __u32 now)
+					       __u32 h)
 {
 	struct lb_ct_bucket *b = &ct->buckets[h & ct->nbuckets_mask];
-	int i = lb_ct_find(b, h, key);
+	int i = lb_ct_find(b, h | 1, key);
 
 	if (i < 0)
 		return 0;
-	if (b->e[i].val.last_seen != now)
-		b->used[i] = now;
+	b->used[i] = lb_ct_stamp(ct);
 	return &b->e[i].val;
 }
 
-static inline struct lb_conn *lb_ct_get(struct lb_conn_table *ct, const struct lb_flow *key,
-					__u32 now)
+static inline struct lb_conn *lb_ct_get(struct lb_conn_table *ct, const struct lb_flow *key)
 {
-	return lb_ct_get_hashed(ct, key, lb_ct_hash(key), now);
+	return lb_ct_get_hashed(ct, key, lb_ct_hash(key));
 }
 
-/* h must be lb_ct_hash(key); val->last_seen is the tick the entry is used in. */
+/* h must be lb_ct_hash(key). */
 static inline int lb_ct_put_hashed(struct lb_conn_table *ct, const struct lb_flow *key,
 				   const struct lb_conn *val, __u32 h)
 {
+	__u32 tag = h | 1;
 	struct lb_ct_bucket *b = &ct->buckets[h & ct->nbuckets_mask];
-	int i = lb_ct_find_tagged(b, h, key);
+	int i = lb_ct_find(b, tag, key);
 
 	if (i < 0) {
-		i = lb_ct_victim(b, h, val->last_seen);
+		i = lb_ct_victim(ct, b);
 		if (b->tag[i])
 			ct->evictions++;
-		b->tag[i] = h | 1;
+		b->tag[i] = tag;
 		b->e[i].key = *key;
 	}
 	/* field by field: val was just built so, and wider loads of it would stall (lb_flow_eq) */
@@ -228,7 +188,7 @@ static inline int lb_ct_put_hashed(struct lb_conn_table *ct, const struct lb_flo
 	b->e[i].val.backend_gen = val->backend_gen;
 	b->e[i].val.last_seen = val->last_seen;
 	b->e[i].val.hash = val->hash;
-	b->used[i] = val->last_seen;
+	b->used[i] = lb_ct_stamp(ct);
 	return 0;
 }
 
@@ -238,17 +198,14 @@ static inline int lb_ct_put(struct lb_conn_table *ct, const struct lb_flow *key,
 	return lb_ct_put_hashed(ct, key, val, lb_ct_hash(key));
 }
 
-/* The key's family goes to 0 with the tag: a freed home entry must not match (see above). */
 static inline void lb_ct_del(struct lb_conn_table *ct, const struct lb_flow *key)
 {
 	__u32 h = lb_ct_hash(key);
 	struct lb_ct_bucket *b = &ct->buckets[h & ct->nbuckets_mask];
-	int i = lb_ct_find(b, h, key);
+	int i = lb_ct_find(b, h | 1, key);
 
-	if (i >= 0) {
+	if (i >= 0)
 		b->tag[i] = 0;
-		b->e[i].key.family = 0;
-	}
 }
 
 #endif

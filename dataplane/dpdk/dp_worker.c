@@ -80,8 +80,7 @@ LB_INLINE struct lb_conn *lb_hook_conn_get(void *ctx, const struct lb_flow *key)
 	struct dp_worker *w = W(ctx);
 	const struct dp_preflow *p = known_flow(w, key);
 
-	return p ? lb_ct_get_hashed(&w->ct, key, p->hash, w->now_tick)
-		 : lb_ct_get(&w->ct, key, w->now_tick);
+	return p ? lb_ct_get_hashed(&w->ct, key, p->hash) : lb_ct_get(&w->ct, key);
 }
 
 LB_INLINE int lb_hook_conn_put(void *ctx, const struct lb_flow *key, const struct lb_conn *val)
@@ -308,17 +307,12 @@ static inline void handle_packet(struct dp_worker *w, struct rte_mbuf *m, uint16
 	rte_pktmbuf_free(m);
 }
 
-/* What the burst's first pass found out about a frame (known[] below). */
-enum { PRE_NONE, PRE_LOOKUP, PRE_INSERT };
-
 /*
  * First pass over a burst: a common frame (the core's one-pass parse: untagged IPv4 without
  * options, TCP or UDP, not a fragment) to a VIP address gets its flow, parsed exactly as
- * lb_process will parse it, and its connection-table hash, and the line the connection table
- * will want first is fetched into the cache: with many flows it is the miss lb_process would
- * otherwise wait for. A TCP SYN is inserted (the core takes a fresh decision for it): the
- * bucket's tag line, PRE_INSERT. Anything else is looked up, and expected in its home way: that
- * entry, PRE_LOOKUP. Other frames: PRE_NONE (lb_process handles them unaided).
+ * lb_process will parse it, and its connection-table hash, and the bucket's tag line is fetched
+ * into the cache: with many flows the bucket is the cache miss lb_process would otherwise wait
+ * for. Returns 0 for other frames (lb_process handles them unaided).
  */
 static inline int preflow(struct dp_worker *w, struct rte_mbuf *m, struct dp_preflow *p)
 {
@@ -328,15 +322,10 @@ static inline int preflow(struct dp_worker *w, struct rte_mbuf *m, struct dp_pre
 	if (!lb_parse_common_l3(data, end, &p->pp) ||
 	    !lb_vip_filter_test(&w->shm->tables->filter, &p->pp.flow.dst, LB_AF_INET) ||
 	    !lb_parse_common_l4(data, &p->pp))
-		return PRE_NONE;
+		return 0;
 	p->hash = lb_ct_hash(&p->pp.flow);
-	if (p->pp.flow.proto == LB_IPPROTO_TCP &&
-	    (p->pp.tcp_flags & (LB_TCP_SYN | LB_TCP_ACK)) == LB_TCP_SYN) {
-		rte_prefetch0(lb_ct_bucket_at(&w->ct, p->hash));
-		return PRE_INSERT;
-	}
-	rte_prefetch0(lb_ct_home_entry(&w->ct, p->hash));
-	return PRE_LOOKUP;
+	rte_prefetch0(lb_ct_bucket_at(&w->ct, p->hash));
+	return 1;
 }
 
 static unsigned poll_nic(struct dp_worker *w, uint16_t nic)
@@ -351,21 +340,18 @@ static unsigned poll_nic(struct dp_worker *w, uint16_t nic)
 	if (!w->prologue_done)
 		burst_prologue(w);
 
-	/*
-	 * Passes, each fetching what the next one reads: frames; home entries (lookups) or tag
-	 * lines (inserts); the entries inserts will take; then the decisions.
-	 */
+	/* three passes, each fetching what the next one reads: frames, tag lines, entries */
 	for (i = 0; i < n; i++)
 		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
 	for (i = 0; i < n; i++)
 		known[i] = (uint8_t)preflow(w, pkts[i], &w->pre[i]);
 	for (i = 0; i < n; i++) {
-		if (known[i] == PRE_INSERT)
-			rte_prefetch0(lb_ct_entry_for(lb_ct_bucket_at(&w->ct, w->pre[i].hash),
-						      w->pre[i].hash, w->now_tick));
+		if (known[i])
+			rte_prefetch0(lb_ct_entry_for(
+			    &w->ct, lb_ct_bucket_at(&w->ct, w->pre[i].hash), w->pre[i].hash));
 	}
 	for (i = 0; i < n; i++)
-		handle_packet(w, pkts[i], nic, known[i] != PRE_NONE ? &w->pre[i] : NULL);
+		handle_packet(w, pkts[i], nic, known[i] ? &w->pre[i] : NULL);
 	return n;
 }
 

@@ -78,7 +78,7 @@ LB_INLINE const struct lb_backend *lb_hook_backend(void *ctx, __u32 id)
 
 LB_INLINE struct lb_conn *lb_hook_conn_get(void *ctx, const struct lb_flow *key)
 {
-	return lb_ct_get(&UCTX(ctx)->t->ct, key, UCTX(ctx)->t->now_tick);
+	return lb_ct_get(&UCTX(ctx)->t->ct, key);
 }
 
 LB_INLINE int lb_hook_conn_put(void *ctx, const struct lb_flow *key, const struct lb_conn *val)

@@ -265,101 +265,40 @@ static void test_conn_table_lru_eviction(void **state)
 
 	memset(one_bucket, 0, sizeof(one_bucket));
 	assert_int_equal(lb_ct_mem_size(LB_CT_WAYS, NULL), sizeof(one_bucket));
-	lb_ct_init(&ct, one_bucket, LB_CT_WAYS);    /* one bucket: every flow competes */
-	for (uint32_t i = 0; i < LB_CT_WAYS; i++) { /* flow i made in tick 1 + i */
+	lb_ct_init(&ct, one_bucket, LB_CT_WAYS); /* one bucket: every flow competes */
+	for (uint32_t i = 0; i < LB_CT_WAYS; i++) {
 		struct lb_flow f = flow_n(i);
 
 		v.backend_id = i;
-		v.last_seen = 1 + i;
 		lb_ct_put(&ct, &f, &v);
 	}
-	assert_int_equal(ct.evictions, 0);
-	/* used in tick 20: all but flow 3, which becomes the least recently used */
+	/* touch all but flow 3: flow 3 becomes the least recently used */
 	for (uint32_t i = 0; i < LB_CT_WAYS; i++) {
 		struct lb_flow f = flow_n(i);
 
 		if (i != 3)
-			assert_non_null(lb_ct_get(&ct, &f, 20));
+			assert_non_null(lb_ct_get(&ct, &f));
 	}
 	struct lb_flow newcomer = flow_n(100);
 	v.backend_id = 100;
-	v.last_seen = 20;
 	lb_ct_put(&ct, &newcomer, &v);
 	assert_int_equal(ct.evictions, 1);
 	struct lb_flow f3 = flow_n(3);
-	assert_null(lb_ct_get(&ct, &f3, 20));
-	assert_int_equal(lb_ct_get(&ct, &newcomer, 20)->backend_id, 100);
+	assert_null(lb_ct_get(&ct, &f3));
+	assert_int_equal(lb_ct_get(&ct, &newcomer)->backend_id, 100);
 	for (uint32_t i = 0; i < LB_CT_WAYS; i++) {
 		struct lb_flow f = flow_n(i);
 
 		if (i != 3)
-			assert_int_equal(lb_ct_get(&ct, &f, 20)->backend_id, i);
+			assert_int_equal(lb_ct_get(&ct, &f)->backend_id, i);
 	}
 	/* updating an existing key replaces its value without evicting */
 	v.backend_id = 7;
 	lb_ct_put(&ct, &newcomer, &v);
 	assert_int_equal(ct.evictions, 1);
-	assert_int_equal(lb_ct_get(&ct, &newcomer, 20)->backend_id, 7);
+	assert_int_equal(lb_ct_get(&ct, &newcomer)->backend_id, 7);
 	lb_ct_del(&ct, &newcomer);
-	assert_null(lb_ct_get(&ct, &newcomer, 20));
-}
-
-/* Index of the way holding f in a one-bucket table, or -1. */
-static int way_of(const struct lb_ct_bucket *b, const struct lb_flow *f)
-{
-	for (int w = 0; w < LB_CT_WAYS; w++)
-		if (b->tag[w] && !memcmp(&b->e[w].key, f, sizeof(*f)))
-			return w;
-	return -1;
-}
-
-/*
- * A flow goes to its home way when that is free, and is found there without the tag line; when
- * the home way is taken it goes elsewhere and is still found. A flow's recency stamp (tag line)
- * is written by its first lookup in a tick only: later ones see last_seen == now.
- */
-static void test_conn_table_home_way(void **state)
-{
-	static struct lb_ct_bucket one_bucket[1];
-	struct lb_ct_bucket *b = &one_bucket[0];
-	struct lb_conn_table ct;
-	struct lb_conn v = {.last_seen = 5};
-	struct lb_flow first = flow_n(1), other;
-	uint32_t n;
-
-	memset(one_bucket, 0, sizeof(one_bucket));
-	lb_ct_init(&ct, one_bucket, LB_CT_WAYS);
-	lb_ct_put(&ct, &first, &v);
-	assert_int_equal(way_of(b, &first), lb_ct_home(lb_ct_hash(&first)));
-
-	/* a flow with the same home way: it takes another (free) way */
-	for (n = 2; n < 1000; n++) {
-		other = flow_n(n);
-		if (lb_ct_home(lb_ct_hash(&other)) == lb_ct_home(lb_ct_hash(&first)))
-			break;
-	}
-	assert_true(n < 1000);
-	v.backend_id = 42;
-	lb_ct_put(&ct, &other, &v);
-	assert_int_not_equal(way_of(b, &other), -1);
-	assert_int_not_equal(way_of(b, &other), lb_ct_home(lb_ct_hash(&other)));
-	assert_int_equal(lb_ct_get(&ct, &other, 5)->backend_id, 42);
-
-	/* freeing the home way clears its key: the home compare must not find it any more */
-	lb_ct_del(&ct, &first);
-	assert_int_equal(b->e[lb_ct_home(lb_ct_hash(&first))].key.family, 0);
-	assert_null(lb_ct_get(&ct, &first, 5));
-	assert_int_equal(lb_ct_get(&ct, &other, 5)->backend_id, 42);
-
-	/* recency: the first lookup in tick 9 stamps the way; a lookup whose entry is already
-	 * stamped with the tick (the core sets last_seen) leaves the tag line alone */
-	int w = way_of(b, &other);
-	struct lb_conn *c = lb_ct_get(&ct, &other, 9);
-	assert_int_equal(b->used[w], 9);
-	c->last_seen = 9;
-	b->used[w] = 1234; /* a marker: the next lookup in tick 9 must not write it */
-	assert_non_null(lb_ct_get(&ct, &other, 9));
-	assert_int_equal(b->used[w], 1234);
+	assert_null(lb_ct_get(&ct, &newcomer));
 }
 
 /* ---- VIP entry expansion ---- */
@@ -419,7 +358,6 @@ int main(void)
 	    cmocka_unit_test(test_parse_ipv6_later_fragment_has_no_ports),
 	    cmocka_unit_test(test_parse_vlan_ipv4_fragment_flags),
 	    cmocka_unit_test(test_conn_table_lru_eviction),
-	    cmocka_unit_test(test_conn_table_home_way),
 	    cmocka_unit_test(test_vip_entries_icmp_and_fragment_alias),
 	};
 	return cmocka_run_group_tests_name("core", tests, NULL, NULL);
