@@ -18,3 +18,17 @@ bench-dpdk: $(BUILD)/bench/dpdk_bench $(BUILD)/edgelb-dp $(BUILD)/tests/dpdk/dp_
 	bash bench/dpdk_bench.sh
 
 BENCHES += bench-dpdk
+
+# bench/dpdk_ab.sh: two trees' edgelb-dp workers in one process, taking turns on one port.
+# The plug-in of tree AB_TREE (its headers first, then ours for bench/dpdk_ab_worker.c):
+#   make dpdk-ab-plugin AB_TREE=DIR AB_OUT=FILE.so
+.PHONY: dpdk-ab-plugin
+dpdk-ab-plugin:
+	@test -n "$(AB_TREE)" -a -n "$(AB_OUT)" || \
+		{ echo "usage: make dpdk-ab-plugin AB_TREE=DIR AB_OUT=FILE.so"; exit 2; }
+	$(CC) -I$(AB_TREE) $(CFLAGS) $(DPDK_CFLAGS) -fPIC -shared -Wl,-Bsymbolic \
+		-o $(AB_OUT) bench/dpdk_ab_worker.c $(AB_TREE)/dataplane/dpdk/dp_worker.c \
+		$(AB_TREE)/control/lbtables_shm.c $(AB_TREE)/control/lbtables.c $(DPDK_LIBS)
+
+$(BUILD)/bench/dpdk_ab: $(BUILD)/bench/dpdk_ab.o $(BUILD)/dataplane/dpdk/dp_port.o
+	$(CC) $(CFLAGS) -o $@ $^ $(DPDK_LIBS) -ldl
