@@ -24,38 +24,24 @@ make -s "$BENCH" "$AB" "$TOOL" >/dev/null
 bash scripts/hugepages.sh 1024 >/dev/null
 
 RUN=elb-dpab-$$
-TABLES=/dev/shm/$RUN-tables
-SOCK=/tmp/$RUN.sock
-WORK=$(mktemp -d /tmp/$RUN.XXXXXX)
-GEN_PID=
+# shellcheck source=bench/dpdk_memif.sh
+source bench/dpdk_memif.sh
 AB_PID=
 cleanup() {
 	[ -n "$AB_PID" ] && kill "$AB_PID" 2>/dev/null || true
-	[ -n "$GEN_PID" ] && kill "$GEN_PID" 2>/dev/null || true
-	"$TOOL" unlink "$TABLES" 2>/dev/null || true
-	rm -rf "$WORK" "$SOCK" /var/run/dpdk/$RUN-*
+	memif_cleanup
 }
 trap cleanup EXIT
 
 make -s dpdk-ab-plugin AB_TREE="$TREE_A" AB_OUT="$WORK/a.so" >/dev/null
 make -s dpdk-ab-plugin AB_TREE="$TREE_B" AB_OUT="$WORK/b.so" >/dev/null
 
-EAL_COMMON=(-m 256 --no-pci --no-telemetry --in-memory --single-file-segments --log-level '*:error')
-MEMIF="socket=$SOCK,socket-abstract=no"
-# VIP 10.99.1.1:80 over 16 backends, as bench/dpdk_bench.sh; nothing leaves the memif pair
-"$TOOL" write "$TABLES" 02:00:00:00:00:01 10.99.1.1 80 10.99.0.2 02:00:00:00:00:fe 16
-
+write_tables ipip
 # the generator outlasts the A/B run: its warm-up (0.5 s) plus the run plus margin
-"$BENCH" gen -l 0 "${EAL_COMMON[@]}" --file-prefix "$RUN-gen" \
-	--vdev "net_memif0,role=server,$MEMIF" -- --vip 10.99.1.1 --vport 80 \
-	--dst-mac 02:00:00:00:00:01 --seconds "$((SECONDS_AB + 3))" --phase "$PHASE" \
-	>"$WORK/gen.out" 2>&1 &
-GEN_PID=$!
-for _ in $(seq 100); do [ -S "$SOCK" ] && break; sleep 0.1; done
-[ -S "$SOCK" ] || { cat "$WORK/gen.out"; echo "FAIL: the generator did not open its socket"; exit 1; }
+start_gen "$PHASE" "$((SECONDS_AB + 3))"
 
 "$AB" -l 1 "${EAL_COMMON[@]}" --file-prefix "$RUN-ab" \
-	--vdev "net_memif0,role=client,$MEMIF,zero-copy=yes" -- "$WORK/a.so" "$WORK/b.so" \
+	--vdev "$DUT_MEMIF" -- "$WORK/a.so" "$WORK/b.so" \
 	--tables "$TABLES" --seconds "$SECONDS_AB" >"$WORK/ab.out" 2>&1 &
 AB_PID=$!
 wait "$AB_PID" || true

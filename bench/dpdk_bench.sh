@@ -32,33 +32,19 @@ command -v dpdk-testpmd >/dev/null || { echo "missing dpdk-testpmd (package dpdk
 bash scripts/hugepages.sh 1024 >/dev/null
 
 RUN=elb-dpbench-$$
-TABLES=/dev/shm/$RUN-tables
-SOCK=/tmp/$RUN.sock
-WORK=$(mktemp -d /tmp/$RUN.XXXXXX)
+# shellcheck source=bench/dpdk_memif.sh
+source bench/dpdk_memif.sh
 DUT_PID=
 FEED_PID=
 cleanup() {
 	[ -n "$DUT_PID" ] && kill "$DUT_PID" 2>/dev/null || true
-	[ -n "${GEN_PID:-}" ] && kill "$GEN_PID" 2>/dev/null || true
 	[ -n "$FEED_PID" ] && kill "$FEED_PID" 2>/dev/null || true
-	"$TOOL" unlink "$TABLES" || true
-	rm -rf "$WORK" "$SOCK" /var/run/dpdk/$RUN-*
-	rm -f /dev/hugepages/$RUN-* 2>/dev/null || true
+	memif_cleanup
 }
 trap cleanup EXIT
 
-EAL_COMMON=(-m 256 --no-pci --no-telemetry --in-memory --single-file-segments --log-level '*:error')
-MEMIF="socket=$SOCK,socket-abstract=no"
-DUT_MEMIF="net_memif0,role=client,$MEMIF,zero-copy=yes"
-
-# VIP 10.99.1.1:80 over 16 backends; nothing leaves the memif pair
-BACKEND_MAC=02:00:00:00:00:fe
-write_tables() { # $1: ipip | l2dsr
-	"$TOOL" write "$TABLES" 02:00:00:00:00:01 10.99.1.1 80 10.99.0.2 $BACKEND_MAC 16 "$1"
-}
 write_tables ipip
 
-GEN_PID=
 stop_dut() {
 	if [ -n "$FEED_PID" ]; then
 		# testpmd leaves on end of input, printing its statistics
@@ -72,21 +58,6 @@ stop_dut() {
 	kill -9 "$DUT_PID" 2>/dev/null || true
 	wait "$DUT_PID" 2>/dev/null || true
 	DUT_PID=
-}
-
-# The generator is the memif server: it listens, waits for the device's link, runs one phase.
-start_gen() { # $1: phase
-	rm -f "$SOCK"
-	"$BENCH" gen -l 0 "${EAL_COMMON[@]}" --file-prefix "$RUN-gen" \
-		--vdev "net_memif0,role=server,$MEMIF" -- --vip 10.99.1.1 --vport 80 \
-		--dst-mac 02:00:00:00:00:01 --backend-mac $BACKEND_MAC \
-		--seconds "$SECONDS_PER_PHASE" --phase "$1" \
-		>"$WORK/gen.out" 2>&1 &
-	GEN_PID=$!
-	for _ in $(seq 100); do [ -S "$SOCK" ] && return 0; sleep 0.1; done
-	cat "$WORK/gen.out"
-	echo "FAIL: the generator did not open its memif socket"
-	exit 1
 }
 
 start_dut() { # $1: edgelb-dp | edgelb-dp-l2dsr | testpmd | reflect | reflect-encap
@@ -139,7 +110,7 @@ check_forwarded() { # $1: dut
 
 # One phase with one device: generator up, device connects, phase runs, device stops.
 run_one() { # $1: dut, $2: phase
-	start_gen "$2"
+	start_gen "$2" "$SECONDS_PER_PHASE"
 	start_dut "$1"
 	if ! wait "$GEN_PID" || ! grep -q '^RESULT' "$WORK/gen.out"; then
 		GEN_PID=

@@ -50,13 +50,14 @@ static int write_tables(int argc, char **argv)
 
 	if (argc == 10 && !strcmp(argv[9], "l2dsr"))
 		flags = LB_VIP_F_L2DSR;
-	else if (argc == 10 && strcmp(argv[9], "ipip"))
-		argc = 0; /* bad mode */
 	if (argc < 8 || argc > 10 || parse_mac(argv[3], node.node_mac) ||
+	    (argc == 10 && !flags && strcmp(argv[9], "ipip")) ||
 	    !inet_pton(AF_INET, argv[4], &vaddr) || !inet_pton(AF_INET, argv[6], &baddr) ||
 	    parse_mac(argv[7], bmac) || (port = strtoul(argv[5], NULL, 0)) > 65535 ||
 	    (argc >= 9 && ((nb = strtoul(argv[8], NULL, 0)) < 1 || nb > 1000))) {
-		fprintf(stderr, "dp_tables_tool write: bad arguments\n");
+		fprintf(stderr,
+			"dp_tables_tool write: bad arguments; usage: write PATH NODE_MAC VIP4 "
+			"PORT BACKEND4 BACKEND_MAC [NBACKENDS [ipip|l2dsr]]\n");
 		return 2;
 	}
 	t = lbt_shm_new(argv[2], RING_M);
