@@ -15,9 +15,11 @@
 
 /* ---- maps: the layout edgelbd writes (see dataplane/core/tables.h) ---- */
 
+/* Written through mmap: its vip_epoch moves with one aligned store (lbtables_bpf.c). */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1);
+	__uint(map_flags, BPF_F_MMAPABLE);
 	__type(key, __u32);
 	__type(value, struct lb_node_cfg);
 } node_cfg SEC(".maps");
@@ -103,10 +105,12 @@ struct {
 
 struct conn_cache_entry {
 	struct lb_flow key; /* key.family == 0: empty */
-	struct lb_conn val;
-	__u32 dirty; /* not yet written back to the shared table */
-	__u32 pad;
+	struct lb_conn val; /* val.runner_bits: CONN_DIRTY or 0 */
 };
+
+#define CONN_DIRTY 1 /* not yet written back to the shared table */
+
+_Static_assert(sizeof(struct conn_cache_entry) == 64, "one cache entry, one cache line");
 
 #define LB_CONN_CACHE_SLOTS (1u << 16) /* per CPU; 64 bytes each */
 
@@ -305,7 +309,7 @@ LB_INLINE __u32 conn_cache_slot(const struct lb_flow *f)
 /* Write a cache entry back to the shared table; returns the shared hash's error, if any. */
 LB_INLINE int conn_write_back(struct conn_cache_entry *e)
 {
-	e->dirty = 0;
+	e->val.runner_bits = 0;
 	return bpf_map_update_elem(&conns, &e->key, &e->val, BPF_ANY);
 }
 
@@ -345,6 +349,25 @@ static __always_inline struct lb_conn *conn_find_on_other_cpu(__u32 slot, const 
 	return p.found;
 }
 
+/*
+ * This CPU's cache entry of the flow, if it was seen this tick already; anything else (a miss,
+ * or the once-per-tick refresh of the shared entry) is lb_hook_conn_get's.
+ */
+LB_INLINE struct lb_conn *lb_hook_conn_peek(void *ctx, const struct lb_flow *key)
+{
+	__u32 slot = conn_cache_slot(key);
+	struct conn_cache_entry *e = bpf_map_lookup_elem(&conn_cache, &slot);
+
+	if (!e || !lb_flow_eq(&e->key, key) || e->val.last_seen != lb_hook_now_tick(ctx))
+		return 0;
+	return &e->val;
+}
+
+LB_INLINE __u32 lb_hook_vip_epoch(void *ctx, const struct lb_node_cfg *node)
+{
+	return node->vip_epoch;
+}
+
 LB_INLINE struct lb_conn *lb_hook_conn_get(void *ctx, const struct lb_flow *key)
 {
 	__u32 slot = conn_cache_slot(key);
@@ -358,7 +381,8 @@ LB_INLINE struct lb_conn *lb_hook_conn_get(void *ctx, const struct lb_flow *key)
 		now = lb_hook_now_tick(ctx);
 		if (e->val.last_seen == now)
 			return &e->val;
-		if (e->dirty) { /* the flow lived into a second tick: make it shared */
+		if (e->val.runner_bits & CONN_DIRTY) {
+			/* the flow lived into a second tick: make it shared */
 			conn_write_back(e);
 			return &e->val;
 		}
@@ -388,11 +412,10 @@ LB_INLINE struct lb_conn *lb_hook_conn_get(void *ctx, const struct lb_flow *key)
 			return 0;
 		bpf_map_update_elem(&conns, key, shared, BPF_ANY);
 	}
-	if (e->dirty && e->key.family)
+	if ((e->val.runner_bits & CONN_DIRTY) && e->key.family)
 		conn_write_back(e); /* evicting an unshared entry: keep it */
 	e->key = *key;
-	e->val = *shared;
-	e->dirty = 0;
+	e->val = *shared; /* runner_bits 0: clean */
 	return &e->val;
 }
 
@@ -404,11 +427,11 @@ LB_INLINE int lb_hook_conn_put(void *ctx, const struct lb_flow *key, const struc
 
 	if (!e)
 		return bpf_map_update_elem(&conns, key, val, BPF_ANY);
-	if (e->dirty && e->key.family && !lb_flow_eq(&e->key, key))
+	if ((e->val.runner_bits & CONN_DIRTY) && e->key.family && !lb_flow_eq(&e->key, key))
 		rc = conn_write_back(e);
 	e->key = *key;
 	e->val = *val;
-	e->dirty = 1;
+	e->val.runner_bits = CONN_DIRTY;
 	return rc;
 }
 

@@ -4,7 +4,8 @@
  * replaced whole: a new mmap-able inner array is filled through mmap (no syscall per slot) and
  * swapped into the outer array-of-maps with a single update, so packets see the old ring or the new
  * one. VIP entries go to the `vips` hash map and are mirrored into the seqlocked vip_slots array
- * (lb_maps.h) through mmap.
+ * (lb_maps.h) through mmap. The node record is written through mmap too, so that its vip_epoch,
+ * moved after every VIP write (struct lb_conn), changes with one aligned store.
  */
 #include "control/lbtables.h"
 #include "dataplane/core/lb_maps.h"
@@ -12,6 +13,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -47,6 +49,8 @@ struct grace {
 
 /* ring_active: LB_MAX_VIPS u32 values in 8-byte cells, page-rounded */
 #define ACTIVE_MAP_BYTES (((size_t)LB_MAX_VIPS * 8 + 4095) & ~(size_t)4095)
+/* node_cfg: one value, page-rounded */
+#define NODE_MAP_BYTES (((size_t)sizeof(struct lb_node_cfg) + 4095) & ~(size_t)4095)
 /* vip_slots: 40-byte values (a multiple of 8: no cell padding), page-rounded */
 #define VIP_SLOTS_BYTES (((size_t)LB_VIP_SLOTS * sizeof(struct lb_vip_slot) + 4095) & ~(size_t)4095)
 _Static_assert(sizeof(struct lb_vip_slot) % 8 == 0, "vip_slots values must fill their cells");
@@ -56,6 +60,7 @@ struct lbt_bpf {
 	struct lbt_bpf_fds fd;
 	uint32_t ring_size;
 	int ncpus;
+	struct lb_node_cfg *node;  /* mmap of node_cfg */
 	volatile uint32_t *active; /* mmap of ring_active: 1 or 2 per VIP, 0 none */
 	struct lb_vip_slot *slots; /* mmap of vip_slots; NULL: the program has none */
 	struct ring_state ring[LB_MAX_VIPS];
@@ -72,10 +77,26 @@ static int map_put(int fd, const void *key, const void *val)
 	return bpf_map_update_elem(fd, key, val, BPF_ANY) ? -errno : 0;
 }
 
+/* A VIP entry changed: connection entries stamped before must look their VIP up again. */
+static void vip_epoch_bump(struct lbt_bpf *b)
+{
+	uint32_t epoch = __atomic_load_n(&b->node->vip_epoch, __ATOMIC_RELAXED);
+
+	__atomic_store_n(&b->node->vip_epoch, epoch + 1, __ATOMIC_RELEASE);
+}
+
+/* Everything but vip_epoch as the caller says; the epoch is ours, and moves. */
 static int bpf_set_node(struct lbt *t, const struct lb_node_cfg *node)
 {
-	uint32_t zero = 0;
-	return map_put(to_bpf(t)->fd.node_cfg, &zero, node);
+	struct lbt_bpf *b = to_bpf(t);
+
+	_Static_assert(offsetof(struct lb_node_cfg, vip_epoch) + sizeof(node->vip_epoch) ==
+			   sizeof(*node),
+		       "vip_epoch is the node record's last field");
+	memcpy(b->node, node, offsetof(struct lb_node_cfg, vip_epoch));
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	vip_epoch_bump(b);
+	return 0;
 }
 
 static int bpf_set_filter(struct lbt *t, const struct lb_vip_filter *filter)
@@ -156,11 +177,14 @@ static int bpf_set_vip(struct lbt *t, const struct lb_vip_key *key, const struct
 	struct lb_vip_slot *slot;
 	int rc = map_put(b->fd.vips, key, meta);
 
-	if (rc || !b->slots)
+	if (rc)
 		return rc;
-	slot = &b->slots[lb_vip_slot_index(key)];
-	if (!slot->key.family || lb_vip_key_eq(&slot->key, key))
-		vip_slot_write(slot, key, meta);
+	if (b->slots) {
+		slot = &b->slots[lb_vip_slot_index(key)];
+		if (!slot->key.family || lb_vip_key_eq(&slot->key, key))
+			vip_slot_write(slot, key, meta);
+	}
+	vip_epoch_bump(b);
 	return 0;
 }
 
@@ -175,9 +199,14 @@ static int bpf_del_vip(struct lbt *t, const struct lb_vip_key *key)
 		vip_slot_write(&b->slots[idx], NULL, NULL);
 		emptied = 1;
 	}
+	int rc = 0;
+
 	if (bpf_map_delete_elem(b->fd.vips, key) && errno != ENOENT)
-		return -errno;
-	return emptied ? vip_slot_refill(b, idx) : 0;
+		rc = -errno;
+	else if (emptied)
+		rc = vip_slot_refill(b, idx);
+	vip_epoch_bump(b);
+	return rc;
 }
 
 /* Array map values live in 8-byte cells: value i of a u32 array is at u32 index 2 * i. */
@@ -505,6 +534,12 @@ struct lbt *lbt_bpf_new(const struct lbt_bpf_fds *fds, uint32_t ring_size)
 
 		b->active = mem == MAP_FAILED ? NULL : mem;
 	}
+	{
+		void *mem = mmap(NULL, NODE_MAP_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED,
+				 fds->node_cfg, 0);
+
+		b->node = mem == MAP_FAILED ? NULL : mem;
+	}
 	if (fds->vip_slots > 0) {
 		void *mem = mmap(NULL, VIP_SLOTS_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED,
 				 fds->vip_slots, 0);
@@ -515,7 +550,7 @@ struct lbt *lbt_bpf_new(const struct lbt_bpf_fds *fds, uint32_t ring_size)
 		}
 		b->slots = mem;
 	}
-	if (b->ncpus <= 0 || !b->active || (b->slots && vip_slots_resync(b))) {
+	if (b->ncpus <= 0 || !b->active || !b->node || (b->slots && vip_slots_resync(b))) {
 		lbt_bpf_free(&b->base);
 		return NULL;
 	}
@@ -537,6 +572,8 @@ void lbt_bpf_free(struct lbt *t)
 	}
 	if (b->active)
 		munmap((void *)b->active, ACTIVE_MAP_BYTES);
+	if (b->node)
+		munmap(b->node, NODE_MAP_BYTES);
 	if (b->slots)
 		munmap(b->slots, VIP_SLOTS_BYTES);
 	pthread_mutex_destroy(&b->grace.lock);

@@ -21,11 +21,13 @@
 #define LB_CT_WAYS 8
 #define LB_CT_SEED 0x2545f491u /* independent of the node's seed: bucket choice is local */
 
-/* One entry per cache line (56 bytes used): a hit touches exactly one line besides the tags. */
+/* One entry per cache line: a hit touches exactly one line besides the tags. */
 struct lb_ct_entry {
 	struct lb_flow key;
 	struct lb_conn val;
 } __attribute__((aligned(64)));
+
+_Static_assert(sizeof(struct lb_ct_entry) == 64, "a connection entry fills one cache line");
 
 /*
  * A bucket is one cache line of tags and recency stamps, then the entries: a lookup reads the
@@ -188,6 +190,10 @@ static inline int lb_ct_put_hashed(struct lb_conn_table *ct, const struct lb_flo
 	b->e[i].val.backend_gen = val->backend_gen;
 	b->e[i].val.last_seen = val->last_seen;
 	b->e[i].val.hash = val->hash;
+	b->e[i].val.vip_epoch = val->vip_epoch;
+	b->e[i].val.vip_id = val->vip_id;
+	b->e[i].val.vip_flags = val->vip_flags;
+	b->e[i].val.runner_bits = 0;
 	b->used[i] = lb_ct_stamp(ct);
 	return 0;
 }
@@ -196,6 +202,14 @@ static inline int lb_ct_put(struct lb_conn_table *ct, const struct lb_flow *key,
 			    const struct lb_conn *val)
 {
 	return lb_ct_put_hashed(ct, key, val, lb_ct_hash(key));
+}
+
+/* Make every entry's VIP stamp stale (vip_epoch 0), for an owner whose VIP epochs wrap. */
+static inline void lb_ct_clear_vip_stamps(struct lb_conn_table *ct)
+{
+	for (__u32 n = 0; n <= ct->nbuckets_mask; n++)
+		for (int i = 0; i < LB_CT_WAYS; i++)
+			ct->buckets[n].e[i].val.vip_epoch = 0;
 }
 
 static inline void lb_ct_del(struct lb_conn_table *ct, const struct lb_flow *key)

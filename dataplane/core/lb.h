@@ -13,9 +13,13 @@
  *   const struct lb_vip_meta *lb_hook_vip(void *ctx, const struct lb_vip_key *key);
  *   __u32 lb_hook_ring(void *ctx, const struct lb_vip_meta *vip, __u32 slot);  backend id
  *   const struct lb_backend *lb_hook_backend(void *ctx, __u32 id);
+ *   struct lb_conn *lb_hook_conn_peek(void *ctx, const struct lb_flow *key);
+ *                                          the entry if at hand cheaply, else 0 (then conn_get)
  *   struct lb_conn *lb_hook_conn_get(void *ctx, const struct lb_flow *key);
  *   int  lb_hook_conn_put(void *ctx, const struct lb_flow *key, const struct lb_conn *val);
  *   __u32 lb_hook_now_tick(void *ctx);     coarse clock, LB_TICK_SHIFT ns units
+ *   __u32 lb_hook_vip_epoch(void *ctx, const struct lb_node_cfg *node);
+ *                                          moves whenever a VIP entry changes (may move more)
  *   struct lb_global_stats *lb_hook_gstats(void *ctx);
  *   struct lb_vip_stats *lb_hook_vstats(void *ctx, __u32 vip_id);
  *   struct lb_backend_stats *lb_hook_bstats(void *ctx, __u32 backend_id);
@@ -24,6 +28,11 @@
  * The pointers lb_hook_vip and lb_hook_backend return need only stay valid until the next call
  * of the same hook: the core holds one VIP and one backend at a time (the DPDK worker returns
  * entries of small direct-mapped caches, which the next lookup may overwrite).
+ *
+ * lb_hook_conn_peek may miss where lb_hook_conn_get would find (the XDP runner peeks at its
+ * per-CPU cache only, and only at entries already seen this tick) and has no side effects
+ * beyond those of a hit; whatever it returns, the core may still call lb_hook_conn_get for the
+ * same flow.
  *
  * Nothing here allocates, locks or calls the system: hooks are map lookups or array indexing.
  */
@@ -161,27 +170,44 @@ LB_INLINE int lb_ring_choose(void *ctx, const struct lb_vip_meta *vip, __u32 has
 	return 0;
 }
 
+/* A TCP SYN (without ACK): always a fresh decision, never a connection lookup. */
+LB_INLINE int lb_is_syn(const struct lb_parsed *pp)
+{
+	return pp->flow.proto == LB_IPPROTO_TCP &&
+	       (pp->tcp_flags & (LB_TCP_SYN | LB_TCP_ACK)) == LB_TCP_SYN;
+}
+
+/* Remember the flow's VIP in its entry, as of the VIP epoch read before the VIP was looked up. */
+LB_INLINE void lb_conn_stamp_vip(struct lb_conn *conn, const struct lb_vip_meta *vip, __u32 epoch)
+{
+	conn->vip_id = (__u16)vip->vip_id;
+	conn->vip_flags = (__u8)vip->flags;
+	conn->vip_epoch = epoch;
+}
+
 /*
  * Pick the backend for a flow: the connection table first (unless this is a SYN, which always
  * takes a fresh decision, or a fragment, which never has an entry), then the ring. A connection
- * hit takes the flow's hash from the entry, so an established flow's packet never hashes.
+ * hit takes the flow's hash from the entry, so an established flow's packet never hashes. Entries
+ * hit or made here are stamped with their VIP as of vip_epoch (see lb_fast_established).
  */
 LB_INLINE int lb_choose_backend(void *ctx, struct lb_global_stats *gs,
 				const struct lb_node_cfg *node, const struct lb_vip_meta *vip,
-				const struct lb_parsed *pp, int may_insert, struct lb_choice *ch)
+				const struct lb_parsed *pp, int may_insert, __u32 vip_epoch,
+				struct lb_choice *ch)
 {
 	int use_conn = !pp->fragment && !(vip->flags & LB_VIP_F_NO_CONNTRK);
-	int syn = pp->flow.proto == LB_IPPROTO_TCP &&
-		  (pp->tcp_flags & (LB_TCP_SYN | LB_TCP_ACK)) == LB_TCP_SYN;
 
 	ch->new_flow = 0;
-	if (use_conn && !syn) {
+	if (use_conn && !lb_is_syn(pp)) {
 		struct lb_conn *conn = lb_hook_conn_get(ctx, &pp->flow);
 
 		if (conn) {
 			ch->be = lb_conn_valid(ctx, node, conn, pp->flow.proto);
 			if (ch->be) {
 				gs->conn_hit++;
+				if (conn->vip_epoch != vip_epoch)
+					lb_conn_stamp_vip(conn, vip, vip_epoch);
 				ch->backend_id = conn->backend_id;
 				ch->hash = conn->hash;
 				return 0;
@@ -201,6 +227,7 @@ LB_INLINE int lb_choose_backend(void *ctx, struct lb_global_stats *gs,
 		fresh.backend_gen = ch->be->generation;
 		fresh.last_seen = lb_hook_now_tick(ctx);
 		fresh.hash = ch->hash;
+		lb_conn_stamp_vip(&fresh, vip, vip_epoch);
 		if (lb_hook_conn_put(ctx, &pp->flow, &fresh))
 			gs->conn_insert_failed++;
 		ch->new_flow = 1;
@@ -283,6 +310,7 @@ LB_INLINE enum lb_verdict lb_icmp_too_big(void *ctx, struct lb_pkt *pkt, struct 
 	void *data = pkt->data, *end = pkt->end;
 	void *inner = data + (pp->l4_off & 0xfff) + sizeof(struct lb_icmphdr);
 	struct lb_parsed quoted LB_WORD_ALIGNED = *pp;
+	__u32 vip_epoch = lb_hook_vip_epoch(ctx, node); /* read before the VIP */
 	const struct lb_vip_meta *vip;
 	struct lb_choice ch;
 	__u16 *ports;
@@ -324,7 +352,7 @@ LB_INLINE enum lb_verdict lb_icmp_too_big(void *ctx, struct lb_pkt *pkt, struct 
 	vip = lb_find_vip(ctx, &quoted.flow, 0);
 	if (!vip)
 		goto bad;
-	if (lb_choose_backend(ctx, gs, node, vip, &quoted, 0, &ch)) {
+	if (lb_choose_backend(ctx, gs, node, vip, &quoted, 0, vip_epoch, &ch)) {
 		gs->drops[LB_DROP_NO_BACKEND]++;
 		return LB_DROP;
 	}
@@ -433,6 +461,40 @@ LB_INLINE enum lb_parse_next lb_parse_frame(void *ctx, struct lb_pkt *pkt,
 }
 
 /*
+ * An established flow's packet, decided on its connection entry alone: the entry's VIP stamp is
+ * current (no VIP entry changed since it was made: vip_epoch), its backend still valid, and the
+ * runner had the entry at hand (lb_hook_conn_peek). Most packets of a long flow end here, without
+ * a VIP lookup. Returns 0 when it did not decide; the caller then takes the general way, which
+ * looks the VIP up, counts hits, misses and stale entries, and stamps the entry again.
+ */
+LB_INLINE int lb_fast_established(void *ctx, struct lb_pkt *pkt, struct lb_global_stats *gs,
+				  const struct lb_node_cfg *node, const struct lb_parsed *pp,
+				  __u32 vip_epoch, __u64 bytes, struct lb_result *res)
+{
+	struct lb_vip_meta stamped = {};
+	struct lb_conn *conn;
+	struct lb_choice ch;
+
+	if (pp->fragment || lb_is_syn(pp))
+		return 0;
+	conn = lb_hook_conn_peek(ctx, &pp->flow);
+	if (!conn || conn->vip_epoch != vip_epoch)
+		return 0;
+	ch.be = lb_conn_valid(ctx, node, conn, pp->flow.proto);
+	if (!ch.be)
+		return 0;
+	gs->conn_hit++;
+	ch.backend_id = conn->backend_id;
+	ch.hash = conn->hash;
+	ch.new_flow = 0;
+	stamped.vip_id = conn->vip_id;
+	stamped.flags = conn->vip_flags;
+	lb_count(ctx, &stamped, &ch, bytes);
+	res->verdict = lb_forward(ctx, pkt, gs, node, &stamped, pp, &ch, res);
+	return 1;
+}
+
+/*
  * lb_process() for a runner that parsed the frame already: pre, if not NULL, is what
  * lb_parse_common_l3() and lb_parse_common_l4() made of this very frame, whose destination
  * passed the VIP filter (a runner that works in bursts parses a burst first, to hash and
@@ -447,6 +509,7 @@ LB_INLINE void lb_process_parsed(void *ctx, struct lb_pkt *pkt, const struct lb_
 	struct lb_parsed parsed LB_WORD_ALIGNED;
 	const struct lb_parsed *pp = pre;
 	struct lb_choice ch;
+	__u32 vip_epoch;
 	__u64 bytes;
 
 	res->verdict = LB_PASS;
@@ -475,6 +538,9 @@ LB_INLINE void lb_process_parsed(void *ctx, struct lb_pkt *pkt, const struct lb_
 		pp = &parsed;
 	}
 
+	vip_epoch = lb_hook_vip_epoch(ctx, node); /* before the VIP lookup: see lb_conn_stamp_vip */
+	if (lb_fast_established(ctx, pkt, gs, node, pp, vip_epoch, bytes, res))
+		return;
 	vip = lb_find_vip(ctx, &pp->flow, pp->fragment);
 	if (!vip) {
 		if (lb_is_vip_addr(ctx, &pp->flow)) {
@@ -483,7 +549,7 @@ LB_INLINE void lb_process_parsed(void *ctx, struct lb_pkt *pkt, const struct lb_
 		}
 		goto not_vip;
 	}
-	if (lb_choose_backend(ctx, gs, node, vip, pp, 1, &ch)) {
+	if (lb_choose_backend(ctx, gs, node, vip, pp, 1, vip_epoch, &ch)) {
 		struct lb_vip_stats *vs = lb_hook_vstats(ctx, vip->vip_id);
 
 		if (vs)

@@ -14,7 +14,7 @@
 
 #include "types.h"
 
-#define LB_TABLES_VERSION 1
+#define LB_TABLES_VERSION 2
 
 /* Capacity limits: sizes of the BPF maps and of the DPDK shared-memory table. */
 #define LB_MAX_VIPS      256
@@ -104,15 +104,33 @@ struct lb_node_cfg {
 	__u32 src6_host_mask; /* host bits of the last word of src6 filled with flow entropy */
 	__u32 udp_idle_sec;   /* UDP connection entries older than this are stale */
 	__u32 tcp_idle_sec;   /* TCP entries idle longer than this are stale (0: LRU only) */
+	/*
+	 * Moves whenever a VIP entry is written or deleted (and on every node write): connection
+	 * entries stamped with another value must look their VIP up again (struct lb_conn). Kept
+	 * by the table writer (lbtables_bpf.c, the userspace runner), whatever the caller passes;
+	 * the DPDK runner uses its own cache epoch instead.
+	 */
+	__u32 vip_epoch;
 };
 
-/* Connection table: flow -> backend. The key is the flow tuple (see flow.h). */
+/*
+ * Connection table: flow -> backend. The key is the flow tuple (see flow.h). The entry also
+ * remembers its VIP (id and flags) as of the runner's VIP epoch (lb_hook_vip_epoch), so that
+ * while no VIP changes, an established packet is forwarded without looking its VIP up.
+ */
 struct lb_conn {
 	__u32 backend_id;
 	__u32 backend_gen; /* lb_backend.generation when the entry was made */
 	__u32 last_seen;   /* seconds (coarse clock); refreshed at most once a second */
 	__u32 hash;        /* the flow's hash (outer source entropy), so a hit need not rehash */
+	__u32 vip_epoch;   /* the VIP epoch at which vip_id and vip_flags were stamped */
+	__u16 vip_id;      /* the VIP the flow matched */
+	__u8 vip_flags;    /* its LB_VIP_F_* then */
+	__u8 runner_bits;  /* 0 in every table; a runner's own copies may use it (XDP's cache) */
 };
+
+_Static_assert(LB_MAX_VIPS <= 65536 && LB_VIP_F_NO_CONNTRK < 256,
+	       "struct lb_conn holds a VIP id in 16 bits and its flags in 8");
 
 /* Counters. All per CPU (per lcore); readers sum them. */
 struct lb_vip_stats {

@@ -75,12 +75,35 @@ LB_INLINE const struct dp_preflow *known_flow(struct dp_worker *w, const struct 
 	return p && (key == &p->pp.flow || lb_flow_eq(&p->pp.flow, key)) ? p : NULL;
 }
 
-LB_INLINE struct lb_conn *lb_hook_conn_get(void *ctx, const struct lb_flow *key)
+/*
+ * One table, no cache in front of it: a peek is the lookup, and the core's lb_hook_conn_get for
+ * the same packet and flow (when the peek did not decide it) gets the peek's answer.
+ */
+LB_INLINE struct lb_conn *lb_hook_conn_peek(void *ctx, const struct lb_flow *key)
 {
 	struct dp_worker *w = W(ctx);
 	const struct dp_preflow *p = known_flow(w, key);
 
+	w->peek_key = key;
+	w->peek_conn = p ? lb_ct_get_hashed(&w->ct, key, p->hash) : lb_ct_get(&w->ct, key);
+	return w->peek_conn;
+}
+
+LB_INLINE struct lb_conn *lb_hook_conn_get(void *ctx, const struct lb_flow *key)
+{
+	struct dp_worker *w = W(ctx);
+	const struct dp_preflow *p;
+
+	if (key == w->peek_key)
+		return w->peek_conn;
+	p = known_flow(w, key);
 	return p ? lb_ct_get_hashed(&w->ct, key, p->hash) : lb_ct_get(&w->ct, key);
+}
+
+/* Moves with every table change (renew_copies): entries stamped before look their VIP up again. */
+LB_INLINE __u32 lb_hook_vip_epoch(void *ctx, const struct lb_node_cfg *node)
+{
+	return W(ctx)->cache_epoch;
 }
 
 LB_INLINE int lb_hook_conn_put(void *ctx, const struct lb_flow *key, const struct lb_conn *val)
@@ -229,6 +252,7 @@ static void renew_copies(struct dp_worker *w, uint64_t gen)
 {
 	if (++w->cache_epoch == 0) { /* after 2^32 changes: old epochs could match again */
 		memset(w->cache, 0, sizeof(*w->cache));
+		lb_ct_clear_vip_stamps(&w->ct);
 		w->cache_epoch = 1;
 	}
 	lb_shm_read_node(w->shm->tables, &w->node);
@@ -256,6 +280,7 @@ static inline void process(struct dp_worker *w, struct rte_mbuf *m, struct lb_re
 		burst_prologue(w);
 	w->cur = m;
 	w->cur_pre = pre;
+	w->peek_key = NULL;
 	pkt.data = rte_pktmbuf_mtod(m, void *);
 	pkt.end = (char *)pkt.data + rte_pktmbuf_data_len(m);
 	lb_process_parsed(w, &pkt, pre ? &pre->pp : NULL, res);

@@ -92,6 +92,8 @@ struct dp_worker {
 	/* per packet */
 	struct rte_mbuf *cur;
 	const struct dp_preflow *cur_pre; /* the first pass's flow of cur, or NULL */
+	const struct lb_flow *peek_key; /* the flow lb_hook_conn_peek looked up for cur, or NULL */
+	struct lb_conn *peek_conn;      /* and what it found */
 	struct dp_preflow pre[DP_BURST];
 	struct lb_node_cfg node;            /* copy of the node record, renewed with the caches */
 	struct dp_table_cache *cache;       /* VIP and backend copies */

@@ -81,6 +81,17 @@ LB_INLINE struct lb_conn *lb_hook_conn_get(void *ctx, const struct lb_flow *key)
 	return lb_ct_get(&UCTX(ctx)->t->ct, key);
 }
 
+/* One table, no cache in front of it: a peek is a lookup. */
+LB_INLINE struct lb_conn *lb_hook_conn_peek(void *ctx, const struct lb_flow *key)
+{
+	return lb_ct_get(&UCTX(ctx)->t->ct, key);
+}
+
+LB_INLINE __u32 lb_hook_vip_epoch(void *ctx, const struct lb_node_cfg *node)
+{
+	return node->vip_epoch;
+}
+
 LB_INLINE int lb_hook_conn_put(void *ctx, const struct lb_flow *key, const struct lb_conn *val)
 {
 	return lb_ct_put(&UCTX(ctx)->t->ct, key, val);
@@ -128,9 +139,19 @@ void lb_user_run(struct lb_user_tables *t, struct lb_pkt *pkt, void *buf_start,
 
 #define UT(t) ((struct lb_user_tables *)(t))
 
+/* Any VIP entry changed: connection entries must look their VIP up again (struct lb_conn). */
+static void vip_epoch_bump(struct lb_user_tables *t)
+{
+	t->node.vip_epoch++;
+}
+
 static int u_set_node(struct lbt *t, const struct lb_node_cfg *node)
 {
+	uint32_t epoch = UT(t)->node.vip_epoch;
+
 	UT(t)->node = *node;
+	UT(t)->node.vip_epoch = epoch; /* ours, whatever the caller passed */
+	vip_epoch_bump(UT(t));
 	return 0;
 }
 
@@ -149,6 +170,7 @@ static int u_set_vip(struct lbt *t, const struct lb_vip_key *key, const struct l
 	s->key = *key;
 	s->meta = *meta;
 	s->used = 1;
+	vip_epoch_bump(UT(t));
 	return 0;
 }
 
@@ -156,8 +178,10 @@ static int u_del_vip(struct lbt *t, const struct lb_vip_key *key)
 {
 	struct lb_user_vip_slot *s = vip_slot(UT(t), key);
 
-	if (s && s->used == 1)
+	if (s && s->used == 1) {
 		s->used = 2;
+		vip_epoch_bump(UT(t));
+	}
 	return 0;
 }
 

@@ -9,7 +9,8 @@
  *
  * Plus the properties of the table file the fixtures do not cover: a second writer is refused,
  * a restarted writer adopts the tables, a redirect leaves by the backend's port, a worker that
- * is online holds a ring flip back until it passes a quiescent point, clear_conns.
+ * is online holds a ring flip back until it passes a quiescent point, clear_conns, and an
+ * established flow follows a change of its VIP.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -259,6 +260,64 @@ static void test_table_changes_seen_next_burst(void **state)
 }
 
 /*
+ * An established flow is decided on its connection entry, which remembers the flow's VIP
+ * (lb_fast_established): a change of the VIP's forwarding mode must reach the flow's next packet
+ * (the backend stays: the entry), and so must the VIP's deletion.
+ */
+static void test_established_flow_follows_vip_change(void **state)
+{
+	const struct fx_vip *v = &fx_vips[0];
+	const struct fx_case *fwd = NULL;
+	struct lbt *t = env.dp.tables;
+	struct lb_vip_key key = {0};
+	struct lb_vip_meta meta = {
+	    .vip_id = v->id, .flags = v->flags, .ring_size = FX_RING, .generation = 1};
+	unsigned char in[2048], out[2048];
+	size_t out_len;
+
+	for (size_t i = 0; i < NCASES && !fwd; i++) {
+		const struct fx_case *c = &fx_cases[i];
+
+		/* untagged IPv4 without options, TCP, to VIP 0, forwarded by IP-in-IP */
+		if (c->verdict == LB_TX && c->nactions == 0 && c->backend >= 0 && c->vip == 0 &&
+		    c->in_len <= sizeof(in) && c->in[12] == 0x08 && c->in[13] == 0 &&
+		    c->in[14] == 0x45 && c->in[23] == LB_IPPROTO_TCP &&
+		    c->out_len == c->in_len + 20)
+			fwd = c;
+	}
+	assert_non_null(fwd);
+	assert_int_equal(v->flags & LB_VIP_F_L2DSR, 0);
+	memcpy(key.addr.b, v->addr, 16);
+	key.family = (__u8)v->family;
+	key.proto = (__u8)v->proto;
+	key.port = lb_htons((__u16)v->port);
+	memcpy(in, fwd->in, fwd->in_len);
+	in[47] = 0x10; /* ACK: the flow's entry decides, made by the first packet */
+
+	for (int i = 0; i < 3; i++) {
+		out_len = sizeof(out);
+		assert_int_equal(dp_testenv_run(&env.dp, in, fwd->in_len, out, &out_len), LB_TX);
+		assert_int_equal(out_len, fwd->in_len + 20);
+		assert_memory_equal(out, fwd->out, 14 + 20); /* the fixture's backend and header */
+	}
+	meta.flags = v->flags | LB_VIP_F_L2DSR;
+	assert_int_equal(t->ops->set_vip(t, &key, &meta), 0);
+	for (int i = 0; i < 3; i++) {
+		out_len = sizeof(out);
+		assert_int_equal(dp_testenv_run(&env.dp, in, fwd->in_len, out, &out_len), LB_TX);
+		assert_int_equal(out_len, fwd->in_len); /* MAC rewrite only */
+		assert_memory_equal(out, fwd->out, 12); /* the same backend's MAC, the node's */
+		assert_memory_equal(out + 12, in + 12, fwd->in_len - 12);
+	}
+	assert_int_equal(t->ops->del_vip(t, &key), 0);
+	out_len = sizeof(out);
+	assert_int_equal(dp_testenv_run(&env.dp, in, fwd->in_len, out, &out_len), LB_PASS);
+	meta.flags = v->flags;
+	assert_int_equal(t->ops->set_vip(t, &key, &meta), 0);
+	assert_int_equal(t->ops->clear_conns(t), 0);
+}
+
+/*
  * The writer may not rewrite a ring buffer an online worker may still read: with the worker
  * online and not polling, the second flip of a VIP's ring waits and gives up (-EBUSY); after the
  * worker passes a quiescent point (one poll), it goes through.
@@ -290,6 +349,7 @@ int main(void)
 	    cmocka_unit_test(test_writer_restart_adopts_tables),
 	    cmocka_unit_test(test_redirect_leaves_by_backend_port),
 	    cmocka_unit_test(test_table_changes_seen_next_burst),
+	    cmocka_unit_test(test_established_flow_follows_vip_change),
 	    cmocka_unit_test(test_ring_flip_waits_for_quiescent_worker),
 	};
 	size_t n = NCASES + sizeof(extra) / sizeof(extra[0]);

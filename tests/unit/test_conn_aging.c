@@ -3,7 +3,8 @@
  * test_conn_aging.c - connection-entry aging in the packet core, through the userspace runner
  * whose clock the test moves by hand: UDP entries go stale after the configured idle time and
  * the flow is re-hashed; TCP entries survive at least 30 minutes of silence (LLM streams can be
- * silent for minutes); a CPU whose clock lags another's never ages an entry early.
+ * silent for minutes); a CPU whose clock lags another's never ages an entry early; and an entry's
+ * remembered VIP never outlives a change of that VIP.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -54,8 +55,11 @@ static int teardown(void **state)
 	return 0;
 }
 
-/* One frame to 192.0.2.10:443 from 198.51.100.7:5000: UDP, or TCP with the given flags. */
-static void send_one(uint8_t proto, uint8_t tcp_flags)
+/*
+ * One frame to 192.0.2.10:443 from 198.51.100.7:5000: UDP, or TCP with the given flags. Returns
+ * how many bytes the head grew by (20: IP-in-IP; 0: L2 DSR).
+ */
+static int send_one(uint8_t proto, uint8_t tcp_flags)
 {
 	static uint8_t buf[256] __attribute__((aligned(8)));
 	uint8_t *p = buf + 128 + 2;
@@ -82,6 +86,7 @@ static void send_one(uint8_t proto, uint8_t tcp_flags)
 	}
 	lb_user_run(t, &pkt, buf, &res);
 	assert_int_equal(res.verdict, LB_TX);
+	return res.pushed;
 }
 
 static void test_udp_entry_ages_out(void **state)
@@ -133,12 +138,47 @@ static void test_lagging_clock_never_ages_early(void **state)
 	assert_int_equal(t->gstats.conn_hit, hit + 1);
 }
 
+/*
+ * The entry remembers its VIP (lb_fast_established): a change of the VIP's forwarding mode or id
+ * reaches the established flow's next packet, whose backend stays the entry's.
+ */
+static void test_entry_follows_vip_change(void **state)
+{
+	struct lb_vip_key key = {.family = LB_AF_INET, .proto = LB_IPPROTO_TCP};
+	struct lb_vip_meta meta = {.vip_id = 1, .ring_size = 13};
+	uint64_t hit;
+
+	key.addr.w[0] = lb_htonl(0xc000020a);
+	key.port = lb_htons(443);
+	t->now_tick = 120000;
+	assert_int_equal(send_one(LB_IPPROTO_TCP, LB_TCP_SYN), 20);
+	hit = t->gstats.conn_hit;
+	assert_int_equal(send_one(LB_IPPROTO_TCP, LB_TCP_ACK), 20);
+	assert_int_equal(t->gstats.conn_hit, hit + 1);
+
+	meta.flags = LB_VIP_F_L2DSR;
+	assert_int_equal(t->base.ops->set_vip(&t->base, &key, &meta), 0);
+	assert_int_equal(send_one(LB_IPPROTO_TCP, LB_TCP_ACK), 0);
+	assert_int_equal(send_one(LB_IPPROTO_TCP, LB_TCP_ACK), 0);
+	assert_int_equal(t->gstats.conn_hit, hit + 3);
+
+	meta = (struct lb_vip_meta){.vip_id = 0, .ring_size = 13}; /* counted as VIP id 0 now */
+	assert_int_equal(t->base.ops->set_vip(&t->base, &key, &meta), 0);
+	hit = t->vstats[0].packets;
+	assert_int_equal(send_one(LB_IPPROTO_TCP, LB_TCP_ACK), 20);
+	assert_int_equal(t->vstats[0].packets, hit + 1);
+
+	meta = (struct lb_vip_meta){.vip_id = 1, .ring_size = 13};
+	assert_int_equal(t->base.ops->set_vip(&t->base, &key, &meta), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_udp_entry_ages_out),
 	    cmocka_unit_test(test_tcp_entry_survives_30_minutes_idle),
 	    cmocka_unit_test(test_lagging_clock_never_ages_early),
+	    cmocka_unit_test(test_entry_follows_vip_change),
 	};
 	return cmocka_run_group_tests_name("conn_aging", tests, setup, teardown);
 }

@@ -3,7 +3,8 @@
  * test_vip_slots.c - the XDP program's seqlocked VIP slots (dataplane/core/lb_maps.h) in front of
  * the `vips` hash map. The fast path really answers from a slot; a daemon that adopts the maps
  * makes the slots agree with `vips` again; two keys of one slot both work, and deleting the
- * occupant moves the other in; a deleted VIP is gone at once; and a VIP whose entry is rewritten
+ * occupant moves the other in; a deleted VIP is gone at once; an established flow, decided on its
+ * connection entry, follows every change of its VIP; and a VIP whose entry is rewritten
  * thousands of times under traffic is seen whole, old or new, by every packet.
  */
 #include <errno.h>
@@ -48,14 +49,14 @@ struct outcome {
 	unsigned backend; /* from the outer destination / the destination MAC */
 };
 
-static struct outcome send_syn(uint16_t sport, uint16_t dport)
+static struct outcome send_tcp(uint16_t sport, uint16_t dport, uint8_t flags)
 {
 	unsigned char in[FRAME_LEN], out[256];
 	struct outcome o = {0};
 	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = in, .data_size_in = sizeof(in),
 		    .data_out = out, .data_size_out = sizeof(out), .repeat = 1);
 
-	fx_tcp4_frame(in, sport, dport, 0x02 /* SYN */);
+	fx_tcp4_frame(in, sport, dport, flags);
 	if (bpf_prog_test_run_opts(bpf_program__fd(skel->progs.edgelb_xdp), &opts))
 		return o;
 	o.ok = 1;
@@ -67,6 +68,11 @@ static struct outcome send_syn(uint16_t sport, uint16_t dport)
 		o.backend = out[5]; /* destination MAC: 02:00:00:00:00:id */
 	}
 	return o;
+}
+
+static struct outcome send_syn(uint16_t sport, uint16_t dport)
+{
+	return send_tcp(sport, dport, 0x02 /* SYN */);
 }
 
 static struct lb_vip_key vip_key(uint16_t port)
@@ -246,6 +252,64 @@ static void test_colliding_keys(void **state)
 	assert_int_equal(tables->ops->del_vip(tables, &kb), 0);
 }
 
+static uint64_t vip_packets(uint32_t vip_id)
+{
+	struct lb_vip_stats st;
+
+	assert_int_equal(tables->ops->read_vip_stats(tables, vip_id, &st), 0);
+	return st.packets;
+}
+
+/*
+ * An established flow's packets are decided on its connection entry, which remembers its VIP
+ * (lb_fast_established): every change of a VIP entry must still reach them. The flow keeps its
+ * backend throughout (the entry), but takes the VIP's new forwarding mode, is counted for the
+ * VIP id now configured, and goes to the kernel once the VIP is deleted.
+ */
+static void test_established_flow_follows_vip_change(void **state)
+{
+	struct lb_vip_key key = vip_key(9443);
+	struct lb_vip_meta meta = vip_meta(0, 0, 1);
+	struct outcome first, o;
+	uint64_t before0, before1;
+
+	assert_int_equal(tables->ops->set_vip(tables, &key, &meta), 0);
+	first = send_syn(2000, 9443);
+	assert_int_equal(first.retval, XDP_TX);
+	assert_true(first.ipip && first.backend < 3);
+	for (int i = 0; i < 3; i++) { /* the entry's own packets: IP-in-IP, same backend */
+		o = send_tcp(2000, 9443, 0x10 /* ACK */);
+		assert_int_equal(o.retval, XDP_TX);
+		assert_true(o.ipip);
+		assert_int_equal(o.backend, first.backend);
+	}
+
+	meta.flags = LB_VIP_F_L2DSR; /* same VIP id, now L2 DSR */
+	assert_int_equal(tables->ops->set_vip(tables, &key, &meta), 0);
+	for (int i = 0; i < 3; i++) {
+		o = send_tcp(2000, 9443, 0x10);
+		assert_int_equal(o.retval, XDP_TX);
+		assert_false(o.ipip);
+		assert_int_equal(o.backend, first.backend);
+	}
+
+	meta = vip_meta(1, 0, 2); /* another VIP id: counted there */
+	assert_int_equal(tables->ops->set_vip(tables, &key, &meta), 0);
+	before0 = vip_packets(0);
+	before1 = vip_packets(1);
+	for (int i = 0; i < 3; i++) {
+		o = send_tcp(2000, 9443, 0x10);
+		assert_int_equal(o.retval, XDP_TX);
+		assert_true(o.ipip);
+		assert_int_equal(o.backend, first.backend);
+	}
+	assert_int_equal(vip_packets(0), before0);
+	assert_int_equal(vip_packets(1), before1 + 3);
+
+	assert_int_equal(tables->ops->del_vip(tables, &key), 0);
+	assert_int_equal(send_tcp(2000, 9443, 0x10).retval, XDP_PASS);
+}
+
 struct stream_result {
 	unsigned long packets, old_whole, new_whole, torn, other;
 };
@@ -307,6 +371,7 @@ int main(void)
 	    cmocka_unit_test(test_slot_decides_and_adoption_resyncs),
 	    cmocka_unit_test(test_deleted_vip_passes),
 	    cmocka_unit_test(test_colliding_keys),
+	    cmocka_unit_test(test_established_flow_follows_vip_change),
 	    cmocka_unit_test(test_rewrites_under_traffic_never_torn),
 	};
 	return cmocka_run_group_tests_name("vip_slots", tests, setup, teardown);
