@@ -103,6 +103,10 @@ struct {
 	__type(value, struct lb_conn);
 } conns SEC(".maps");
 
+/*
+ * Keys are compared in aligned words (lb_flow_eq_aligned): map values are 8-byte aligned, and so
+ * is every flow the core asks about (its lb_parsed copies are LB_WORD_ALIGNED).
+ */
 struct conn_cache_entry {
 	struct lb_flow key; /* key.family == 0: empty */
 	struct lb_conn val; /* val.runner_bits: CONN_DIRTY or 0 */
@@ -332,7 +336,7 @@ static long conn_probe_cpu(__u32 cpu, void *arg)
 	e = bpf_map_lookup_percpu_elem(&conn_cache, &p->slot, cpu);
 	if (!e)
 		return 1; /* past the last possible CPU */
-	if (lb_flow_eq(&e->key, p->key)) {
+	if (lb_flow_eq_aligned(&e->key, p->key)) {
 		p->found = &e->val;
 		return 1;
 	}
@@ -358,7 +362,7 @@ LB_INLINE struct lb_conn *lb_hook_conn_peek(void *ctx, const struct lb_flow *key
 	__u32 slot = conn_cache_slot(key);
 	struct conn_cache_entry *e = bpf_map_lookup_elem(&conn_cache, &slot);
 
-	if (!e || !lb_flow_eq(&e->key, key) || e->val.last_seen != lb_hook_now_tick(ctx))
+	if (!e || !lb_flow_eq_aligned(&e->key, key) || e->val.last_seen != lb_hook_now_tick(ctx))
 		return 0;
 	return &e->val;
 }
@@ -377,7 +381,7 @@ LB_INLINE struct lb_conn *lb_hook_conn_get(void *ctx, const struct lb_flow *key)
 
 	if (!e)
 		return bpf_map_lookup_elem(&conns, key);
-	if (lb_flow_eq(&e->key, key)) {
+	if (lb_flow_eq_aligned(&e->key, key)) {
 		now = lb_hook_now_tick(ctx);
 		if (e->val.last_seen == now)
 			return &e->val;
@@ -427,7 +431,7 @@ LB_INLINE int lb_hook_conn_put(void *ctx, const struct lb_flow *key, const struc
 
 	if (!e)
 		return bpf_map_update_elem(&conns, key, val, BPF_ANY);
-	if ((e->val.runner_bits & CONN_DIRTY) && e->key.family && !lb_flow_eq(&e->key, key))
+	if ((e->val.runner_bits & CONN_DIRTY) && e->key.family && !lb_flow_eq_aligned(&e->key, key))
 		rc = conn_write_back(e);
 	e->key = *key;
 	e->val = *val;
