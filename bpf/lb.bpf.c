@@ -268,10 +268,37 @@ LB_INLINE const struct lb_backend *lb_hook_backend(void *ctx, __u32 id)
 	return bpf_map_lookup_elem(&backends, &id);
 }
 
+/* The kernel's tick rate, from its configuration (libbpf reads /boot/config-* or
+ * /proc/config.gz); 0 when neither is there. */
+extern const unsigned int CONFIG_HZ __kconfig __weak;
+
+/*
+ * Nanoseconds per jiffy for the usual HZ values, else 0. CONFIG_HZ is a known constant to the
+ * verifier, which removes the branches not taken: the tick is then one load of the kernel's
+ * jiffies (bpf_jiffies64 is inlined), a multiply and a shift.
+ */
+LB_INLINE __u64 lb_ns_per_jiffy(void)
+{
+	if (CONFIG_HZ == 1000)
+		return 1000000;
+	if (CONFIG_HZ == 250)
+		return 4000000;
+	if (CONFIG_HZ == 100)
+		return 10000000;
+	if (CONFIG_HZ == 300)
+		return 3333333;
+	return 0;
+}
+
 LB_INLINE __u32 lb_read_tick(void)
 {
-	struct tick_state *ts = bpf_map_lookup_elem(&tick_state, &zero);
+	__u64 ns_per_jiffy = lb_ns_per_jiffy();
+	struct tick_state *ts;
 
+	if (ns_per_jiffy)
+		return (__u32)((bpf_jiffies64() * ns_per_jiffy) >> LB_TICK_SHIFT);
+	/* another HZ: the clock helper, called once every LB_TICK_REFRESH packets */
+	ts = bpf_map_lookup_elem(&tick_state, &zero);
 	if (!ts)
 		return (__u32)(bpf_ktime_get_coarse_ns() >> LB_TICK_SHIFT);
 	if (ts->countdown == 0) {
@@ -290,6 +317,8 @@ LB_INLINE __u32 lb_hook_now_tick(void *ctx)
 {
 	struct lb_xdp_ctx *c = ctx;
 
+	if (lb_ns_per_jiffy())
+		return lb_read_tick();
 	if (!c->tick_known) {
 		c->tick = lb_read_tick();
 		c->tick_known = 1;
