@@ -73,7 +73,8 @@ int main(void)
 	struct maglev_backend mb[BACKENDS];
 	char names[BACKENDS][16];
 	struct lbt_bpf_fds fds;
-	struct lb *skel = lb__open();
+	LIBBPF_OPTS(bpf_object_open_opts, open_opts, .kconfig = lbt_bpf_kconfig());
+	struct lb *skel = lb__open_opts(&open_opts);
 	struct lbt *t;
 	int tmpl, rc;
 

@@ -93,9 +93,10 @@ static int set_rodata(struct bpf_object *obj, const char *name, const void *val,
 static int load_side(struct ab_side *side, const char *path, const uint8_t *frame)
 {
 	uint32_t known = 1;
+	LIBBPF_OPTS(bpf_object_open_opts, open_opts, .kconfig = lbt_bpf_kconfig());
 	int template_fd, rc;
 
-	side->obj = bpf_object__open_file(path, NULL);
+	side->obj = bpf_object__open_file(path, &open_opts);
 	if (!side->obj) {
 		fprintf(stderr, "%s: open failed: %s\n", path, strerror(errno));
 		return -1;

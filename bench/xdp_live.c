@@ -137,9 +137,10 @@ static void detach(int ns_fd, int ifindex)
 
 static int load_lb(struct live *l)
 {
+	LIBBPF_OPTS(bpf_object_open_opts, open_opts, .kconfig = lbt_bpf_kconfig());
 	int template_fd, rc;
 
-	l->lb = lb__open();
+	l->lb = lb__open_opts(&open_opts);
 	if (!l->lb)
 		return -1;
 	template_fd = xb_prepare(l->lb->obj, LB_CONN_MAX_DEF);

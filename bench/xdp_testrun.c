@@ -89,9 +89,10 @@ struct bench {
 static int load_lb_side(struct lb_side *side, uint32_t spread, uint32_t sport_off,
 			const uint8_t *eth)
 {
+	LIBBPF_OPTS(bpf_object_open_opts, open_opts, .kconfig = lbt_bpf_kconfig());
 	int template_fd, rc;
 
-	side->skel = lb_bench__open();
+	side->skel = lb_bench__open_opts(&open_opts);
 	if (!side->skel) {
 		fprintf(stderr, "opening lb_bench.bpf.o failed: %s\n", strerror(errno));
 		return -1;

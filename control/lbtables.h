@@ -75,6 +75,16 @@ struct bpf_object;
 /* Fill fds from a loaded object by map name (lb.bpf.o and its bench build alike). */
 int lbt_bpf_fds_from_obj(struct bpf_object *obj, struct lbt_bpf_fds *fds);
 
+/*
+ * For bpf_object_open_opts.kconfig when opening lb.bpf.o: NULL when libbpf can read the running
+ * kernel's config (/boot/config-<release> or /proc/config.gz), from which the program takes
+ * CONFIG_HZ for its clock; otherwise a stand-in that says HZ is unknown (0), because libbpf
+ * refuses to load an object with kconfig externs it can resolve from no config at all. The
+ * program then reads the clock through a helper every 32 packets instead (lb_read_tick).
+ */
+const char *lbt_bpf_kconfig(void);
+#define LBT_BPF_KCONFIG_STANDIN "CONFIG_HZ=0\n"
+
 struct bpf_map;
 /*
  * Before loading: give the `rings` array-of-maps an inner-map template for the node's ring size

@@ -16,7 +16,9 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdio.h>
 #include <sys/mman.h>
+#include <sys/utsname.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <unistd.h>
@@ -471,6 +473,19 @@ static int find_map_fd(struct bpf_object *obj, const char *name)
 	struct bpf_map *map = bpf_object__find_map_by_name(obj, name);
 
 	return map ? bpf_map__fd(map) : -1;
+}
+
+const char *lbt_bpf_kconfig(void)
+{
+	struct utsname uts;
+	char path[128 + sizeof(uts.release)];
+
+	if (uname(&uts) == 0) {
+		snprintf(path, sizeof(path), "/boot/config-%s", uts.release);
+		if (access(path, R_OK) == 0)
+			return NULL;
+	}
+	return access("/proc/config.gz", R_OK) == 0 ? NULL : LBT_BPF_KCONFIG_STANDIN;
 }
 
 int lbt_bpf_fds_from_obj(struct bpf_object *obj, struct lbt_bpf_fds *fds)

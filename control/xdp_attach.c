@@ -162,7 +162,8 @@ static int set_map_pins(struct lb *skel, const char *dir, char *err, size_t errl
 static int load_program(struct xdp_fastpath *fp, const struct config_node *node, char *err,
 			size_t errlen)
 {
-	struct lb *skel = lb__open();
+	LIBBPF_OPTS(bpf_object_open_opts, open_opts, .kconfig = lbt_bpf_kconfig());
+	struct lb *skel = lb__open_opts(&open_opts);
 	int template_fd, rc;
 
 	if (!skel)

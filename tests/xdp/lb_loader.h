@@ -19,13 +19,16 @@
 
 /*
  * ring_size: slots per Maglev ring; conn_max: connection-table entries (0: the program's
- * default); fds_out may be NULL. Returns 0, or -1 after saying why on stderr.
+ * default); kconfig: bpf_object_open_opts.kconfig (NULL: the running kernel's, as edgelbd
+ * passes lbt_bpf_kconfig()); fds_out may be NULL. Returns 0, or -1 after saying why on stderr.
  */
-static inline int fx_load_lb(uint32_t ring_size, uint32_t conn_max, struct lb **skel_out,
-			     struct lbt **tables_out, struct lbt_bpf_fds *fds_out)
+static inline int fx_load_lb_kconfig(uint32_t ring_size, uint32_t conn_max, const char *kconfig,
+				     struct lb **skel_out, struct lbt **tables_out,
+				     struct lbt_bpf_fds *fds_out)
 {
+	LIBBPF_OPTS(bpf_object_open_opts, open_opts, .kconfig = kconfig);
 	struct lbt_bpf_fds fds;
-	struct lb *skel = lb__open();
+	struct lb *skel = lb__open_opts(&open_opts);
 	int template_fd, rc;
 
 	if (!skel) {
@@ -57,6 +60,13 @@ static inline int fx_load_lb(uint32_t ring_size, uint32_t conn_max, struct lb **
 	if (fds_out)
 		*fds_out = fds;
 	return 0;
+}
+
+static inline int fx_load_lb(uint32_t ring_size, uint32_t conn_max, struct lb **skel_out,
+			     struct lbt **tables_out, struct lbt_bpf_fds *fds_out)
+{
+	return fx_load_lb_kconfig(ring_size, conn_max, lbt_bpf_kconfig(), skel_out, tables_out,
+				  fds_out);
 }
 
 /*

@@ -5,7 +5,8 @@
  * makes the slots agree with `vips` again; two keys of one slot both work, and deleting the
  * occupant moves the other in; a deleted VIP is gone at once; an established flow, decided on its
  * connection entry, follows every change of its VIP; and a VIP whose entry is rewritten
- * thousands of times under traffic is seen whole, old or new, by every packet.
+ * thousands of times under traffic is seen whole, old or new, by every packet. All of it twice:
+ * with the kernel's config, and without it (the program's clock then falls back to a helper).
  */
 #include <errno.h>
 #include <pthread.h>
@@ -114,20 +115,31 @@ static int install_backends_and_rings(void)
 	return 0;
 }
 
-static int setup(void **state)
+static int setup_kconfig(const char *kconfig)
 {
 	struct lb_node_cfg node = {.hash_seed = 1, .src4_host_mask = 0xff};
 	struct lb_vip_filter filter = {0};
 	struct lb_addr addr = {.w = {lb_htonl(VIP_ADDR)}};
 	__u32 bit = lb_vip_filter_bit(&addr, LB_AF_INET);
 
-	if (fx_load_lb(RING, 0, &skel, &tables, &fds) || !fds.vip_slots)
+	if (fx_load_lb_kconfig(RING, 0, kconfig, &skel, &tables, &fds) || !fds.vip_slots)
 		return -1;
 	node.src4.w[0] = lb_htonl(0xac1f0000);
 	filter.bits[bit >> 6] |= 1ull << (bit & 63);
 	if (tables->ops->set_node(tables, &node) || tables->ops->set_filter(tables, &filter))
 		return -1;
 	return install_backends_and_rings();
+}
+
+static int setup(void **state)
+{
+	return setup_kconfig(lbt_bpf_kconfig());
+}
+
+/* As on a machine without the kernel's config: no CONFIG_HZ, the clock read through a helper. */
+static int setup_without_kernel_config(void **state)
+{
+	return setup_kconfig(LBT_BPF_KCONFIG_STANDIN);
 }
 
 static int teardown(void **state)
@@ -270,6 +282,7 @@ static void test_established_flow_follows_vip_change(void **state)
 {
 	struct lb_vip_key key = vip_key(9443);
 	struct lb_vip_meta meta = vip_meta(0, 0, 1);
+	struct lb_global_stats g0, g1;
 	struct outcome first, o;
 	uint64_t before0, before1;
 
@@ -277,12 +290,15 @@ static void test_established_flow_follows_vip_change(void **state)
 	first = send_syn(2000, 9443);
 	assert_int_equal(first.retval, XDP_TX);
 	assert_true(first.ipip && first.backend < 3);
-	for (int i = 0; i < 3; i++) { /* the entry's own packets: IP-in-IP, same backend */
+	assert_int_equal(tables->ops->read_global(tables, &g0), 0);
+	for (int i = 0; i < 40; i++) { /* the entry's own packets: IP-in-IP, same backend */
 		o = send_tcp(2000, 9443, 0x10 /* ACK */);
 		assert_int_equal(o.retval, XDP_TX);
 		assert_true(o.ipip);
 		assert_int_equal(o.backend, first.backend);
 	}
+	assert_int_equal(tables->ops->read_global(tables, &g1), 0);
+	assert_int_equal(g1.conn_hit - g0.conn_hit, 40); /* over more than one clock refresh */
 
 	meta.flags = LB_VIP_F_L2DSR; /* same VIP id, now L2 DSR */
 	assert_int_equal(tables->ops->set_vip(tables, &key, &meta), 0);
@@ -374,5 +390,8 @@ int main(void)
 	    cmocka_unit_test(test_established_flow_follows_vip_change),
 	    cmocka_unit_test(test_rewrites_under_traffic_never_torn),
 	};
-	return cmocka_run_group_tests_name("vip_slots", tests, setup, teardown);
+	int failed = cmocka_run_group_tests_name("vip_slots", tests, setup, teardown);
+
+	return failed + cmocka_run_group_tests_name("vip_slots_without_kernel_config", tests,
+						    setup_without_kernel_config, teardown);
 }
