@@ -219,9 +219,9 @@ static void test_table_changes_seen_next_burst(void **state)
 	const struct fx_vip *v = &fx_vips[0];
 	const struct fx_case *fwd = NULL;
 	struct lbt *t = env.dp.tables;
-	struct lb_vip_key key = {0};
-	struct lb_vip_meta meta = {
-	    .vip_id = v->id, .flags = v->flags, .ring_size = FX_RING, .generation = 1};
+	struct lbt_vip entry = fx_vip_entry(v);
+	struct lb_vip_key key = entry.key;
+	struct lb_vip_meta meta = entry.meta;
 	unsigned char out[2048];
 	size_t out_len = sizeof(out);
 
@@ -230,10 +230,6 @@ static void test_table_changes_seen_next_burst(void **state)
 		    fx_cases[i].backend >= 0 && fx_cases[i].vip == 0)
 			fwd = &fx_cases[i];
 	assert_non_null(fwd);
-	memcpy(key.addr.b, v->addr, 16);
-	key.family = (__u8)v->family;
-	key.proto = (__u8)v->proto;
-	key.port = lb_htons((__u16)v->port);
 
 	assert_int_equal(dp_testenv_run(&env.dp, fwd->in, fwd->in_len, out, &out_len), LB_TX);
 	assert_int_equal(t->ops->del_vip(t, &key), 0);
@@ -269,9 +265,9 @@ static void test_established_flow_follows_vip_change(void **state)
 	const struct fx_vip *v = &fx_vips[0];
 	const struct fx_case *fwd = NULL;
 	struct lbt *t = env.dp.tables;
-	struct lb_vip_key key = {0};
-	struct lb_vip_meta meta = {
-	    .vip_id = v->id, .flags = v->flags, .ring_size = FX_RING, .generation = 1};
+	struct lbt_vip entry = fx_vip_entry(v);
+	struct lb_vip_key key = entry.key;
+	struct lb_vip_meta meta = entry.meta;
 	unsigned char in[2048], out[2048];
 	size_t out_len;
 
@@ -287,10 +283,6 @@ static void test_established_flow_follows_vip_change(void **state)
 	}
 	assert_non_null(fwd);
 	assert_int_equal(v->flags & LB_VIP_F_L2DSR, 0);
-	memcpy(key.addr.b, v->addr, 16);
-	key.family = (__u8)v->family;
-	key.proto = (__u8)v->proto;
-	key.port = lb_htons((__u16)v->port);
 	memcpy(in, fwd->in, fwd->in_len);
 	in[47] = 0x10; /* ACK: the flow's entry decides, made by the first packet */
 

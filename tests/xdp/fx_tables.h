@@ -85,6 +85,21 @@ static inline void fx_initial_backends(struct lb_backend *backends)
 	}
 }
 
+/* A fixture VIP as the table writer takes it: key and meta. */
+static inline struct lbt_vip fx_vip_entry(const struct fx_vip *v)
+{
+	struct lbt_vip e;
+
+	memset(&e, 0, sizeof(e));
+	memcpy(e.key.addr.b, v->addr, 16);
+	e.key.family = v->family;
+	e.key.proto = v->proto;
+	e.key.port = lb_htons(v->port);
+	e.meta = (struct lb_vip_meta){
+	    .vip_id = v->id, .flags = v->flags, .ring_size = FX_RING, .generation = 1};
+	return e;
+}
+
 /* arg: struct lb_backend[LB_MAX_BACKENDS] from fx_initial_backends() */
 static inline int fx_apply_topology(struct lbt *t, void *arg)
 {
@@ -109,13 +124,7 @@ static inline int fx_apply_topology(struct lbt *t, void *arg)
 	for (size_t i = 0; i < sizeof(fx_vips) / sizeof(fx_vips[0]); i++) {
 		const struct fx_vip *v = &fx_vips[i];
 
-		memset(&vips[i], 0, sizeof(vips[i]));
-		memcpy(vips[i].key.addr.b, v->addr, 16);
-		vips[i].key.family = v->family;
-		vips[i].key.proto = v->proto;
-		vips[i].key.port = lb_htons(v->port);
-		vips[i].meta = (struct lb_vip_meta){
-		    .vip_id = v->id, .flags = v->flags, .ring_size = FX_RING, .generation = 1};
+		vips[i] = fx_vip_entry(v);
 		fill_ring(ring, v->members, v->nmembers);
 		if (!rc)
 			rc = t->ops->set_ring(t, v->id, ring, FX_RING);
