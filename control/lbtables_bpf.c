@@ -195,14 +195,12 @@ static int bpf_del_vip(struct lbt *t, const struct lb_vip_key *key)
 {
 	struct lbt_bpf *b = to_bpf(t);
 	uint32_t idx = lb_vip_slot_index(key);
-	int emptied = 0;
+	int emptied = 0, rc = 0;
 
 	if (b->slots && lb_vip_key_eq(&b->slots[idx].key, key)) {
 		vip_slot_write(&b->slots[idx], NULL, NULL);
 		emptied = 1;
 	}
-	int rc = 0;
-
 	if (bpf_map_delete_elem(b->fd.vips, key) && errno != ENOENT)
 		rc = -errno;
 	else if (emptied)
