@@ -405,7 +405,7 @@ LB_INLINE struct lb_conn *lb_hook_conn_get(void *ctx, const struct lb_flow *key)
 {
 	__u32 slot = conn_cache_slot(key);
 	struct conn_cache_entry *e = bpf_map_lookup_elem(&conn_cache, &slot);
-	struct lb_conn *shared;
+	struct lb_conn *shared, published;
 	__u32 now;
 
 	if (!e)
@@ -443,7 +443,10 @@ LB_INLINE struct lb_conn *lb_hook_conn_get(void *ctx, const struct lb_flow *key)
 		shared = conn_find_on_other_cpu(slot, key);
 		if (!shared)
 			return 0;
-		bpf_map_update_elem(&conns, key, shared, BPF_ANY);
+		published = *shared;
+		published.runner_bits = 0; /* the other CPU's own mark stays with its copy */
+		bpf_map_update_elem(&conns, key, &published, BPF_ANY);
+		shared = &published;
 	}
 	if ((e->val.runner_bits & CONN_DIRTY) && e->key.family)
 		conn_write_back(e); /* evicting an unshared entry: keep it */

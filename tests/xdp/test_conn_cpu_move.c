@@ -3,7 +3,8 @@
  * test_conn_cpu_move.c - a flow that moves to another CPU keeps its backend across a ring
  * change, even in its first second, when its connection entry still lives only in the per-CPU
  * cache of the CPU that saw its SYN. The SYN runs on CPU 0, the ring then changes so that a
- * fresh decision would pick another backend, and the flow's next packet runs on CPU 1.
+ * fresh decision would pick another backend, and the flow's next packet runs on CPU 1. The
+ * entry published to the shared table then carries none of the first CPU's private marks.
  */
 #include <errno.h>
 #include <sched.h>
@@ -101,6 +102,20 @@ static int teardown(void **state)
 	return 0;
 }
 
+/* The flow's entry in the shared table (conns): it must be there, and carry no runner bits. */
+static void assert_shared_entry_clean(uint16_t sport)
+{
+	struct lb_flow key = {
+	    .sport = lb_htons(sport), .dport = lb_htons(80), .proto = 6, .family = LB_AF_INET};
+	struct lb_conn val;
+
+	key.src.w[0] = lb_htonl(0xc6336407); /* 198.51.100.7 */
+	key.dst.w[0] = lb_htonl(0xc000020a); /* 192.0.2.10 */
+	assert_int_equal(bpf_map_lookup_elem(bpf_map__fd(skel->maps.conns), &key, &val), 0);
+	assert_int_equal(val.backend_id, 0);
+	assert_int_equal(val.runner_bits, 0);
+}
+
 static void test_flow_keeps_backend_after_moving_cpu(void **state)
 {
 	if (!skel)
@@ -110,6 +125,7 @@ static void test_flow_keeps_backend_after_moving_cpu(void **state)
 	set_ring_to(1);                            /* a fresh decision now says backend 1 */
 	on_cpu(1);
 	assert_int_equal(send_tcp(1000, 0x10), 0); /* moved to CPU 1: still backend 0 */
+	assert_shared_entry_clean(1000);           /* published from CPU 0's cache */
 	assert_int_equal(send_tcp(1000, 0x10), 0);
 	on_cpu(0);
 	assert_int_equal(send_tcp(1000, 0x10), 0);
