@@ -87,6 +87,27 @@ static int group_teardown(void **state)
 	return 0;
 }
 
+/*
+ * The first fixture forwarded to a backend with no table actions before it, of VIP `vip` (-1:
+ * any); with plain_tcp4_ipip, also an untagged IPv4 TCP frame without options, sent IP-in-IP.
+ */
+static const struct fx_case *forwarded_case(int vip, int plain_tcp4_ipip)
+{
+	for (size_t i = 0; i < NCASES; i++) {
+		const struct fx_case *c = &fx_cases[i];
+
+		if (c->verdict != LB_TX || c->nactions != 0 || c->backend < 0 ||
+		    (vip >= 0 && c->vip != vip))
+			continue;
+		if (plain_tcp4_ipip &&
+		    !(c->in_len >= 54 && c->in[12] == 0x08 && c->in[13] == 0 && c->in[14] == 0x45 &&
+		      c->in[23] == LB_IPPROTO_TCP && c->out_len == c->in_len + 20))
+			continue;
+		return c;
+	}
+	return NULL;
+}
+
 static void test_fixture(void **state)
 {
 	const struct fx_case *c = *state;
@@ -161,10 +182,7 @@ static void test_writer_restart_adopts_tables(void **state)
 	unsigned char out[2048];
 	size_t out_len = sizeof(out);
 
-	for (size_t i = 0; i < NCASES && !fwd; i++)
-		if (fx_cases[i].verdict == LB_TX && fx_cases[i].nactions == 0 &&
-		    fx_cases[i].backend >= 0)
-			fwd = &fx_cases[i];
+	fwd = forwarded_case(-1, 0);
 	assert_non_null(fwd);
 	env.dp.tables->ops->read_global(env.dp.tables, &before);
 	lbt_shm_free(env.dp.tables); /* edgelbd stops */
@@ -190,10 +208,7 @@ static void test_redirect_leaves_by_backend_port(void **state)
 	size_t out_len = sizeof(out);
 	int id;
 
-	for (size_t i = 0; i < NCASES && !fwd; i++)
-		if (fx_cases[i].verdict == LB_TX && fx_cases[i].nactions == 0 &&
-		    fx_cases[i].backend >= 0 && fx_cases[i].vip == 0)
-			fwd = &fx_cases[i];
+	fwd = forwarded_case(0, 0);
 	assert_non_null(fwd);
 	id = fwd->backend;
 	saved = env.backends[id];
@@ -225,10 +240,7 @@ static void test_table_changes_seen_next_burst(void **state)
 	unsigned char out[2048];
 	size_t out_len = sizeof(out);
 
-	for (size_t i = 0; i < NCASES && !fwd; i++)
-		if (fx_cases[i].verdict == LB_TX && fx_cases[i].nactions == 0 &&
-		    fx_cases[i].backend >= 0 && fx_cases[i].vip == 0)
-			fwd = &fx_cases[i];
+	fwd = forwarded_case(0, 0);
 	assert_non_null(fwd);
 
 	assert_int_equal(dp_testenv_run(&env.dp, fwd->in, fwd->in_len, out, &out_len), LB_TX);
@@ -271,17 +283,9 @@ static void test_established_flow_follows_vip_change(void **state)
 	unsigned char in[2048], out[2048];
 	size_t out_len;
 
-	for (size_t i = 0; i < NCASES && !fwd; i++) {
-		const struct fx_case *c = &fx_cases[i];
-
-		/* untagged IPv4 without options, TCP, to VIP 0, forwarded by IP-in-IP */
-		if (c->verdict == LB_TX && c->nactions == 0 && c->backend >= 0 && c->vip == 0 &&
-		    c->in_len <= sizeof(in) && c->in[12] == 0x08 && c->in[13] == 0 &&
-		    c->in[14] == 0x45 && c->in[23] == LB_IPPROTO_TCP &&
-		    c->out_len == c->in_len + 20)
-			fwd = c;
-	}
+	fwd = forwarded_case(0, 1);
 	assert_non_null(fwd);
+	assert_true(fwd->in_len <= sizeof(in));
 	assert_int_equal(v->flags & LB_VIP_F_L2DSR, 0);
 	memcpy(in, fwd->in, fwd->in_len);
 	in[47] = 0x10; /* ACK: the flow's entry decides, made by the first packet */
