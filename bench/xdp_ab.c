@@ -136,16 +136,18 @@ static double run_checked(int prog_fd, const uint8_t *frame, size_t len, unsigne
 	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = frame, .data_size_in = (uint32_t)len,
 		    .data_out = out, .data_size_out = sizeof(out), .repeat = repeat);
 
-	if (bpf_prog_test_run_opts(prog_fd, &opts)) {
-		fprintf(stderr, "BPF_PROG_TEST_RUN failed: %s\n", strerror(errno));
-		return -errno;
+	double ns = xb_test_run_ns(prog_fd, &opts);
+
+	if (ns < 0) {
+		fprintf(stderr, "BPF_PROG_TEST_RUN failed: %s\n", strerror((int)-ns));
+		return ns;
 	}
 	if (opts.retval != want_action || opts.data_size_out != len || memcmp(out, frame, len)) {
 		fprintf(stderr, "wrong result: action %u (want %u), %u bytes out\n", opts.retval,
 			want_action, opts.data_size_out);
 		return -EPROTO;
 	}
-	return opts.duration;
+	return ns;
 }
 
 /* The input frame of a case and the action it must get; 0 for an unknown case. */

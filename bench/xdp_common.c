@@ -238,6 +238,13 @@ static int cmp_double(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+double xb_test_run_ns(int prog_fd, struct bpf_test_run_opts *opts)
+{
+	if (bpf_prog_test_run_opts(prog_fd, opts))
+		return -errno;
+	return opts->duration + 0.5;
+}
+
 double xb_median(const double *v, size_t n)
 {
 	double *copy = malloc(n * sizeof(*copy));

@@ -139,11 +139,11 @@ static double test_run(int prog_fd, const uint8_t *frame, size_t len, unsigned r
 	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = frame, .data_size_in = (uint32_t)len,
 		    .data_out = out, .data_size_out = sizeof(out), .repeat = repeat);
 
-	if (bpf_prog_test_run_opts(prog_fd, &opts)) {
-		int err = -errno;
+	double ns = xb_test_run_ns(prog_fd, &opts);
 
-		fprintf(stderr, "BPF_PROG_TEST_RUN failed: %s\n", strerror(-err));
-		return err;
+	if (ns < 0) {
+		fprintf(stderr, "BPF_PROG_TEST_RUN failed: %s\n", strerror((int)-ns));
+		return ns;
 	}
 	if ((int)opts.retval != want_retval) {
 		fprintf(stderr, "test run returned XDP action %u, want %d\n", opts.retval,
@@ -155,7 +155,7 @@ static double test_run(int prog_fd, const uint8_t *frame, size_t len, unsigned r
 			opts.data_size_out);
 		return -EPROTO;
 	}
-	return opts.duration;
+	return ns;
 }
 
 /* The global counters each path must move, by exactly `repeat`; every other one must stay. */
