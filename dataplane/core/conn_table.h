@@ -18,6 +18,10 @@
 #include "parse.h"
 #include "flow.h"
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #define LB_CT_WAYS 8
 #define LB_CT_SEED 0x2545f491u /* independent of the node's seed: bucket choice is local */
 
@@ -114,17 +118,46 @@ static inline struct lb_ct_bucket *lb_ct_bucket_at(struct lb_conn_table *ct, __u
 	return &ct->buckets[hash & ct->nbuckets_mask];
 }
 
+/*
+ * The ways of b whose tag is `tag`, as a bit mask (bit i: way i): two 4-lane compares and no
+ * branch per way. For the prefetch pass's lb_ct_entry_for and the insert's free way, whose
+ * position is random, so that a branch per way mispredicts once per call (edgelb-dp, bench/
+ * dpdk_ab.sh: new flows 2-4 % fewer cycles). lb_ct_find keeps its loop: there the predicted
+ * branch lets the key compare start before the tag line is in, and the mask cost established
+ * flows 3-5 %.
+ */
+#if defined(__SSE2__)
+static inline unsigned lb_ct_tag_mask(const struct lb_ct_bucket *b, __u32 tag)
+{
+	__m128i want = _mm_set1_epi32((int)tag);
+	__m128i lo = _mm_cmpeq_epi32(_mm_loadu_si128((const __m128i *)&b->tag[0]), want);
+	__m128i hi = _mm_cmpeq_epi32(_mm_loadu_si128((const __m128i *)&b->tag[4]), want);
+
+	return (unsigned)_mm_movemask_ps(_mm_castsi128_ps(lo)) |
+	       (unsigned)_mm_movemask_ps(_mm_castsi128_ps(hi)) << 4;
+}
+#else
+static inline unsigned lb_ct_tag_mask(const struct lb_ct_bucket *b, __u32 tag)
+{
+	unsigned mask = 0;
+
+	for (int i = 0; i < LB_CT_WAYS; i++)
+		mask |= (unsigned)(b->tag[i] == tag) << i;
+	return mask;
+}
+#endif
+
 /* The way an insert into b takes: a free one, else the least recently used (wrap-safe age). */
 static inline int lb_ct_victim(const struct lb_conn_table *ct, const struct lb_ct_bucket *b)
 {
+	unsigned free_ways = lb_ct_tag_mask(b, 0);
 	int victim = 0;
 
-	for (int w = 0; w < LB_CT_WAYS; w++) {
-		if (!b->tag[w])
-			return w;
+	if (free_ways)
+		return __builtin_ctz(free_ways);
+	for (int w = 1; w < LB_CT_WAYS; w++)
 		if ((__u32)(ct->clock - b->used[w]) > (__u32)(ct->clock - b->used[victim]))
 			victim = w;
-	}
 	return victim;
 }
 
@@ -135,12 +168,9 @@ static inline int lb_ct_victim(const struct lb_conn_table *ct, const struct lb_c
 static inline const struct lb_ct_entry *lb_ct_entry_for(const struct lb_conn_table *ct,
 							const struct lb_ct_bucket *b, __u32 hash)
 {
-	__u32 tag = hash | 1;
+	unsigned match = lb_ct_tag_mask(b, hash | 1);
 
-	for (int i = 0; i < LB_CT_WAYS; i++)
-		if (b->tag[i] == tag)
-			return &b->e[i];
-	return &b->e[lb_ct_victim(ct, b)];
+	return &b->e[match ? __builtin_ctz(match) : lb_ct_victim(ct, b)];
 }
 
 /* The way holding key in b, or -1. */

@@ -299,6 +299,18 @@ static void test_conn_table_lru_eviction(void **state)
 	assert_int_equal(lb_ct_get(&ct, &newcomer)->backend_id, 7);
 	lb_ct_del(&ct, &newcomer);
 	assert_null(lb_ct_get(&ct, &newcomer));
+	/* the way it freed (in the middle of the bucket) is taken before any LRU eviction */
+	struct lb_flow late = flow_n(200);
+	v.backend_id = 200;
+	lb_ct_put(&ct, &late, &v);
+	assert_int_equal(ct.evictions, 1);
+	assert_int_equal(lb_ct_get(&ct, &late)->backend_id, 200);
+	for (uint32_t i = 0; i < LB_CT_WAYS; i++) {
+		struct lb_flow f = flow_n(i);
+
+		if (i != 3)
+			assert_int_equal(lb_ct_get(&ct, &f)->backend_id, i);
+	}
 }
 
 /* ---- VIP entry expansion ---- */
