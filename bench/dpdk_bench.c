@@ -417,6 +417,9 @@ static uint16_t encap_poll(uint16_t port)
 	struct rte_mbuf *pkts[BURST];
 	uint16_t n = rte_eth_rx_burst(port, 0, pkts, BURST);
 
+	/* as edgelb-dp's first pass does: the lines about to be written, in exclusive state */
+	for (uint16_t i = 0; i < n; i++)
+		dp_prefetch_frame_for_write(pkts[i]);
 	for (uint16_t i = 0; i < n; i++)
 		encap_reflect(pkts[i]);
 	return rte_eth_tx_burst(port, 0, pkts, n);

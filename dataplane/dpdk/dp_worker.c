@@ -8,6 +8,9 @@
 #include <errno.h>
 #include <string.h>
 #include <unistd.h>
+#if defined(__x86_64__)
+#include <cpuid.h>
+#endif
 
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
@@ -150,6 +153,19 @@ LB_INLINE int lb_hook_push(void *ctx, struct lb_pkt *pkt, int len)
 #include "dataplane/core/lb.h"
 
 /* ---- setup ---- */
+
+int dp_have_prefetchw;
+
+/* CPUID 0x80000001, ECX bit 8: PREFETCHW (AMD's 3DNowPrefetch; Intel since Broadwell). */
+__attribute__((constructor)) static void detect_prefetchw(void)
+{
+#if defined(__x86_64__)
+	unsigned eax, ebx, ecx, edx;
+
+	if (__get_cpuid(0x80000001u, &eax, &ebx, &ecx, &edx))
+		dp_have_prefetchw = (ecx >> 8) & 1;
+#endif
+}
 
 int dp_worker_init(struct dp_worker *w, const struct dp_worker_cfg *cfg,
 		   const struct lb_shm_map *shm)
@@ -365,9 +381,12 @@ static unsigned poll_nic(struct dp_worker *w, uint16_t nic)
 	if (!w->prologue_done)
 		burst_prologue(w);
 
-	/* three passes, each fetching what the next one reads: frames, tag lines, entries */
+	/*
+	 * three passes, each fetching what the next one reads: frames (and the headroom line the
+	 * outer header goes into), tag lines, entries
+	 */
 	for (i = 0; i < n; i++)
-		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
+		dp_prefetch_frame_for_write(pkts[i]);
 	for (i = 0; i < n; i++)
 		known[i] = (uint8_t)preflow(w, pkts[i], &w->pre[i]);
 	for (i = 0; i < n; i++) {

@@ -27,6 +27,31 @@
 #define DP_BURST     32
 #define DP_NO_PORT   0xffff
 
+/*
+ * Take a received frame's first line, and the headroom line before it where an outer header
+ * goes, in exclusive state (PREFETCHW): both are about to be written, and the line the frame
+ * came in was last written by the sender's core (over memif, the generator; a NIC, DMA). A plain
+ * prefetch (what __builtin_prefetch(p, 1) compiles to without -mprfchw, as under DPDK's
+ * -march=corei7) brings them shared, and each store then waits for the upgrade. PREFETCHW only
+ * where CPUID says the CPU has it (dp_have_prefetchw, set at start-up).
+ */
+extern int dp_have_prefetchw;
+
+static inline void dp_prefetch_frame_for_write(const struct rte_mbuf *m)
+{
+	const char *frame = rte_pktmbuf_mtod(m, const char *);
+
+#if defined(__x86_64__)
+	if (dp_have_prefetchw) {
+		asm volatile("prefetchw %0" : : "m"(*frame));
+		asm volatile("prefetchw %0" : : "m"(*(frame - 20)));
+		return;
+	}
+#endif
+	__builtin_prefetch(frame, 1, 3);
+	__builtin_prefetch(frame - 20, 1, 3);
+}
+
 /* Which ports a worker serves and how. */
 struct dp_worker_cfg {
 	uint16_t nic_ports[DP_MAX_NICS]; /* DPDK port ids of the NIC ports */
