@@ -8,6 +8,7 @@
 # TREE_*: source trees, e.g. a git worktree of the commit before a change and this one; both must
 # use this tree's table-file layout (LB_SHM_LAYOUT). PHASE: a dpdk_bench gen phase
 # (established_64, new_flow_64, established_512, new_flow_512; default established_64).
+# AB_MODE=l2dsr: the VIP forwards by L2 DSR instead of IP-in-IP.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -36,7 +37,7 @@ trap cleanup EXIT
 make -s dpdk-ab-plugin AB_TREE="$TREE_A" AB_OUT="$WORK/a.so" >/dev/null
 make -s dpdk-ab-plugin AB_TREE="$TREE_B" AB_OUT="$WORK/b.so" >/dev/null
 
-write_tables ipip
+write_tables "${AB_MODE:-ipip}"
 # the generator outlasts the A/B run: its warm-up (0.5 s) plus the run plus margin
 start_gen "$PHASE" "$((SECONDS_AB + 3))"
 
