@@ -417,11 +417,18 @@ static uint16_t encap_poll(uint16_t port)
 	struct rte_mbuf *pkts[BURST];
 	uint16_t n = rte_eth_rx_burst(port, 0, pkts, BURST);
 
-	/* as edgelb-dp's first pass does: the lines about to be written, in exclusive state */
-	for (uint16_t i = 0; i < n; i++)
-		dp_prefetch_frame_for_write(pkts[i]);
-	for (uint16_t i = 0; i < n; i++)
+	/* as edgelb-dp does: the lines about to be written, for writing, a few frames ahead */
+	for (uint16_t i = 0; i < n && i < DP_PREFETCH_AHEAD; i++) {
+		dp_prefetch_for_write(dp_frame_line(pkts[i]));
+		dp_prefetch_for_write(dp_headroom_line(pkts[i]));
+	}
+	for (uint16_t i = 0; i < n; i++) {
+		if (i + DP_PREFETCH_AHEAD < n) {
+			dp_prefetch_for_write(dp_frame_line(pkts[i + DP_PREFETCH_AHEAD]));
+			dp_prefetch_for_write(dp_headroom_line(pkts[i + DP_PREFETCH_AHEAD]));
+		}
 		encap_reflect(pkts[i]);
+	}
 	return rte_eth_tx_burst(port, 0, pkts, n);
 }
 

@@ -28,28 +28,38 @@
 #define DP_NO_PORT   0xffff
 
 /*
- * Take a received frame's first line, and the headroom line before it where an outer header
- * goes, in exclusive state (PREFETCHW): both are about to be written, and the line the frame
- * came in was last written by the sender's core (over memif, the generator; a NIC, DMA). A plain
- * prefetch (what __builtin_prefetch(p, 1) compiles to without -mprfchw, as under DPDK's
- * -march=corei7) brings them shared, and each store then waits for the upgrade. PREFETCHW only
- * where CPUID says the CPU has it (dp_have_prefetchw, set at start-up).
+ * Fetch the line at p for writing (PREFETCHW: in exclusive state). A received frame's first line
+ * was last written by the sender's core (over memif, the generator; a NIC, DMA), and the headroom
+ * line before it, where an outer header goes, last read by it; a plain prefetch (what
+ * __builtin_prefetch(p, 1) compiles to without -mprfchw, as under DPDK's -march=corei7) brings
+ * them shared, and each store then waits for an upgrade. PREFETCHW only where CPUID says the CPU
+ * has it (dp_have_prefetchw, set at start-up).
  */
 extern int dp_have_prefetchw;
 
-static inline void dp_prefetch_frame_for_write(const struct rte_mbuf *m)
+static inline void dp_prefetch_for_write(const void *p)
 {
-	const char *frame = rte_pktmbuf_mtod(m, const char *);
-
 #if defined(__x86_64__)
 	if (dp_have_prefetchw) {
-		asm volatile("prefetchw %0" : : "m"(*frame));
-		asm volatile("prefetchw %0" : : "m"(*(frame - 20)));
+		asm volatile("prefetchw %0" : : "m"(*(const char *)p));
 		return;
 	}
 #endif
-	__builtin_prefetch(frame, 1, 3);
-	__builtin_prefetch(frame - 20, 1, 3);
+	__builtin_prefetch(p, 1, 3);
+}
+
+/* How far ahead of the packet being worked on its burst's lines are fetched for writing. */
+#define DP_PREFETCH_AHEAD 4
+
+/* A received frame's first line, and the headroom line an IPv4 outer header goes into. */
+static inline const char *dp_frame_line(const struct rte_mbuf *m)
+{
+	return rte_pktmbuf_mtod(m, const char *);
+}
+
+static inline const char *dp_headroom_line(const struct rte_mbuf *m)
+{
+	return dp_frame_line(m) - 20;
 }
 
 /* Which ports a worker serves and how. */
