@@ -257,7 +257,8 @@ static struct lb_flow flow_n(uint32_t n)
 	return f;
 }
 
-static void test_conn_table_lru_eviction(void **state)
+/* The table's clock starts at start_clock: the recency stamps wrap during the test near 2^32. */
+static void conn_table_lru_eviction_from(uint32_t start_clock)
 {
 	static struct lb_ct_bucket one_bucket[1];
 	struct lb_conn_table ct;
@@ -266,6 +267,7 @@ static void test_conn_table_lru_eviction(void **state)
 	memset(one_bucket, 0, sizeof(one_bucket));
 	assert_int_equal(lb_ct_mem_size(LB_CT_WAYS, NULL), sizeof(one_bucket));
 	lb_ct_init(&ct, one_bucket, LB_CT_WAYS); /* one bucket: every flow competes */
+	ct.clock = start_clock;
 	for (uint32_t i = 0; i < LB_CT_WAYS; i++) {
 		struct lb_flow f = flow_n(i);
 
@@ -311,6 +313,12 @@ static void test_conn_table_lru_eviction(void **state)
 		if (i != 3)
 			assert_int_equal(lb_ct_get(&ct, &f)->backend_id, i);
 	}
+}
+
+static void test_conn_table_lru_eviction(void **state)
+{
+	conn_table_lru_eviction_from(0);
+	conn_table_lru_eviction_from(UINT32_MAX - 10); /* stamps wrap halfway through */
 }
 
 /* ---- VIP entry expansion ---- */
