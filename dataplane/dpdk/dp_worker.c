@@ -385,8 +385,9 @@ static unsigned poll_nic(struct dp_worker *w, uint16_t nic)
 	 * Three passes, each fetching what the next one reads: the first parses the frames (their
 	 * lines fetched for writing a few frames ahead) and fetches the tag lines, the second the
 	 * entries, the third decides and writes, fetching the headroom lines a few frames ahead.
-	 * Fetched for writing a whole burst ahead instead, the lines from the other core arrive
-	 * later, not sooner: bench/dpdk_ab.sh, 0.85-0.94 established, 0.84-0.92 new flows.
+	 * Fetched for writing all in a first pass instead, the lines from the other core arrived
+	 * later, not sooner (bench/dpdk_ab.sh, this against that: established 0.81-0.98 cycles,
+	 * new flows 0.89-0.91).
 	 */
 	for (i = 0; i < n && i < DP_PREFETCH_AHEAD; i++)
 		dp_prefetch_for_write(dp_frame_line(pkts[i]));
