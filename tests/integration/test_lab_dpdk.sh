@@ -96,7 +96,8 @@ wait_for 30 established 6 || fail "6 sessions (3 nodes x IPv4/IPv6) not Establis
 lba2_established || fail "lbA2's sessions not Established"
 ok "BGP: lbA2's IPv4 and IPv6 sessions cross edgelb-dp's exception path, Established with BIRD"
 out_has '^fast path   attached, dpdk' lab ctl lbA2 status || fail "lbA2: not a DPDK node"
-out_has 'backends    up 6,' lab ctl lbA2 status || fail "lbA2: backends not all up"
+# BGP establishes as soon as edgelbd starts; the health checks need their rise count of probes
+wait_for 15 out_has 'backends    up 6,' lab ctl lbA2 status || fail "lbA2: backends not all up"
 ok "lbA2: edgelbd drives edgelb-dp (forwarding = dpdk), 6 backends up through the TAP"
 wait_for 15 ecmp_a4 || fail "IPv4 VIP route is not ECMP over lbA1 + lbA2"
 wait_for 15 ecmp_a6 || fail "IPv6 VIP route is not ECMP over lbA1 + lbA2"
