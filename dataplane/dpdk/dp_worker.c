@@ -384,10 +384,10 @@ static unsigned poll_nic(struct dp_worker *w, uint16_t nic)
 	/*
 	 * Three passes, each fetching what the next one reads: the first parses the frames (their
 	 * lines fetched for writing a few frames ahead) and fetches the tag lines, the second the
-	 * entries, the third decides and writes, fetching the headroom lines a few frames ahead.
-	 * Fetched for writing all in a first pass instead, the lines from the other core arrived
-	 * later, not sooner (bench/dpdk_ab.sh, this against that: established 0.81-0.98 cycles,
-	 * new flows 0.89-0.91).
+	 * entries (not a SYN's: it is written whole, never read), the third decides and writes,
+	 * fetching the headroom lines a few frames ahead. Fetched for writing all in a first pass
+	 * instead, the lines from the other core arrived later, not sooner (bench/dpdk_ab.sh, this
+	 * against that: established 0.81-0.98 cycles, new flows 0.89-0.91).
 	 */
 	for (i = 0; i < n && i < DP_PREFETCH_AHEAD; i++)
 		dp_prefetch_for_write(dp_frame_line(pkts[i]));
@@ -397,7 +397,7 @@ static unsigned poll_nic(struct dp_worker *w, uint16_t nic)
 		known[i] = (uint8_t)preflow(w, pkts[i], &w->pre[i]);
 	}
 	for (i = 0; i < n; i++) {
-		if (known[i])
+		if (known[i] && !lb_is_syn(&w->pre[i].pp))
 			rte_prefetch0(lb_ct_entry_for(
 			    &w->ct, lb_ct_bucket_at(&w->ct, w->pre[i].hash), w->pre[i].hash));
 	}

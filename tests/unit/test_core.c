@@ -321,6 +321,53 @@ static void test_conn_table_lru_eviction(void **state)
 	conn_table_lru_eviction_from(UINT32_MAX - 10); /* stamps wrap halfway through */
 }
 
+/*
+ * A new entry's line holds exactly the key and the value (runner_bits 0), whatever the way held
+ * before: lb_ct_entry_write writes it whole, in four streaming stores where SSE2 is there.
+ */
+static void test_conn_table_entry_written_whole(void **state)
+{
+	static struct lb_ct_bucket one_bucket[1];
+	struct lb_conn_table ct;
+	struct lb_flow f = {.family = LB_AF_INET6, .proto = LB_IPPROTO_TCP};
+	struct lb_conn v = {.backend_id = 0x11121314u,
+			    .backend_gen = 0x21222324u,
+			    .last_seen = 0x31323334u,
+			    .hash = 0x41424344u,
+			    .vip_epoch = 0x51525354u,
+			    .vip_id = 0x6162,
+			    .vip_flags = 0x71,
+			    .runner_bits = 0x81};
+	struct lb_ct_entry want;
+	const struct lb_conn *got;
+
+	for (int i = 0; i < 4; i++) {
+		f.src.w[i] = 0xa0a1a2a3u + (uint32_t)i;
+		f.dst.w[i] = 0xb0b1b2b3u + (uint32_t)i;
+	}
+	f.sport = 0xc1c2;
+	f.dport = 0xd1d2;
+	memset(&want, 0, sizeof(want));
+	want.key = f;
+	want.val = v;
+	want.val.runner_bits = 0;
+	/* every way full of stale bytes, tags free */
+	memset(one_bucket, 0x5a, sizeof(one_bucket));
+	memset(one_bucket[0].tag, 0, sizeof(one_bucket[0].tag));
+	lb_ct_init(&ct, one_bucket, LB_CT_WAYS);
+	assert_int_equal(lb_ct_put(&ct, &f, &v), 0);
+	got = lb_ct_get(&ct, &f);
+	assert_non_null(got);
+	assert_ptr_equal(got, &one_bucket[0].e[0].val);
+	assert_memory_equal(&one_bucket[0].e[0], &want, sizeof(want));
+	/* an update of the same key rewrites the value in place */
+	v.backend_id = 0x99;
+	want.val.backend_id = 0x99;
+	assert_int_equal(lb_ct_put(&ct, &f, &v), 0);
+	assert_memory_equal(&one_bucket[0].e[0], &want, sizeof(want));
+	assert_int_equal(ct.evictions, 0);
+}
+
 /* ---- VIP entry expansion ---- */
 
 static struct lbt_vip vip4(uint32_t addr_host, uint8_t proto, uint16_t port, uint32_t id)
@@ -378,6 +425,7 @@ int main(void)
 	    cmocka_unit_test(test_parse_ipv6_later_fragment_has_no_ports),
 	    cmocka_unit_test(test_parse_vlan_ipv4_fragment_flags),
 	    cmocka_unit_test(test_conn_table_lru_eviction),
+	    cmocka_unit_test(test_conn_table_entry_written_whole),
 	    cmocka_unit_test(test_vip_entries_icmp_and_fragment_alias),
 	};
 	return cmocka_run_group_tests_name("core", tests, NULL, NULL);
