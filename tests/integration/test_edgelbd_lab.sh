@@ -88,9 +88,19 @@ expect_all_ok() {
 in_range() { [ "$1" -ge "$2" ] && [ "$1" -le "$3" ]; }
 
 # ---- weights 1:1:2 ----
+# Each band is about 3.4 standard deviations of a binomial share of 300 either side: a correct
+# ring still lands outside one about once in a thousand runs (CI saw b1=74 b2=105 b3=121 once),
+# so a sample outside is measured again, and two in a row fail. Equal weights (b3 near 100) or
+# a backend missing from the ring fail both.
+shares_ok() {
+	in_range "$COUNT_b1" 50 100 && in_range "$COUNT_b2" 50 100 && in_range "$COUNT_b3" 120 180
+}
 expect_all_ok 300
-in_range "$COUNT_b1" 50 100 && in_range "$COUNT_b2" 50 100 && in_range "$COUNT_b3" 120 180 ||
-	fail "shares b1=$COUNT_b1 b2=$COUNT_b2 b3=$COUNT_b3 of 300, want about 75/75/150"
+if ! shares_ok; then
+	echo "note: shares b1=$COUNT_b1 b2=$COUNT_b2 b3=$COUNT_b3 of 300 outside the bands; again"
+	expect_all_ok 300
+	shares_ok || fail "shares b1=$COUNT_b1 b2=$COUNT_b2 b3=$COUNT_b3 of 300, want about 75/75/150"
+fi
 pass "300 requests: b1=$COUNT_b1 b2=$COUNT_b2 b3=$COUNT_b3 (weights 1:1:2)"
 
 # start_streams NAME N TOKENS: sseclient in the background; output in $LAB_WORK/NAME.out
