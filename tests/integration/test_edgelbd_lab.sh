@@ -89,9 +89,9 @@ in_range() { [ "$1" -ge "$2" ] && [ "$1" -le "$3" ]; }
 
 # ---- weights 1:1:2 ----
 # Each band is about 3.4 standard deviations of a binomial share of 300 either side: a correct
-# ring still lands outside one about once in a thousand runs (CI saw b1=74 b2=105 b3=121 once),
-# so a sample outside is measured again, and two in a row fail. Equal weights (b3 near 100) or
-# a backend missing from the ring fail both.
+# ring still lands outside one about once in a thousand runs (a clean-clone `make test` saw
+# b1=74 b2=105 b3=121 once), so a sample outside is measured again, and two in a row fail.
+# Equal weights (b3 near 100) or a backend missing from the ring fail both.
 shares_ok() {
 	in_range "$COUNT_b1" 50 100 && in_range "$COUNT_b2" 50 100 && in_range "$COUNT_b3" 120 180
 }
