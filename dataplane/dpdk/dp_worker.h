@@ -59,7 +59,7 @@ static inline const char *dp_frame_line(const struct rte_mbuf *m)
 
 static inline const char *dp_headroom_line(const struct rte_mbuf *m)
 {
-	return dp_frame_line(m) - 20;
+	return dp_frame_line(m) - sizeof(struct lb_iphdr); /* lb_encap_len() of an IPv4 backend */
 }
 
 /* Which ports a worker serves and how. */
