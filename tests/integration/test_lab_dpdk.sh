@@ -95,7 +95,10 @@ lab up >/dev/null || fail "lab up"
 wait_for 30 established 6 || fail "6 sessions (3 nodes x IPv4/IPv6) not Established"
 lba2_established || fail "lbA2's sessions not Established"
 ok "BGP: lbA2's IPv4 and IPv6 sessions cross edgelb-dp's exception path, Established with BIRD"
-out_has '^fast path   attached, dpdk' lab ctl lbA2 status || fail "lbA2: not a DPDK node"
+# edgelbd can open the table file before edgelb-dp's worker marks itself alive; its watch
+# (every 500 ms) then attaches and re-syncs. Status says DETACHED until then.
+wait_for 10 out_has '^fast path   attached, dpdk' lab ctl lbA2 status ||
+	fail "lbA2: not a DPDK node attached to edgelb-dp"
 # BGP establishes as soon as edgelbd starts; the health checks need their rise count of probes
 wait_for 15 out_has 'backends    up 6,' lab ctl lbA2 status || fail "lbA2: backends not all up"
 ok "lbA2: edgelbd drives edgelb-dp (forwarding = dpdk), 6 backends up through the TAP"
