@@ -16,6 +16,9 @@
  *       check that every frame edgelb-dp returned was really forwarded. Packets are rewritten in a
  * few bytes in place between bursts: the memif server copies on transmit, so the same mbufs
  * (reference count held) go out again and again.
+ *       --linger: after the last phase, stop polling and keep the port open until SIGTERM, so
+ *       that the device under test leaves first (DPDK 22.11's memif client can crash when its
+ *       server closes the connection while the client is still polling).
  *
  *   dpdk_bench reflect [EAL options]
  *       a MAC-swap device under test on port 0 that counts, like edgelb-dp --record-cycles, the
@@ -81,7 +84,17 @@ struct gen_options {
 	uint32_t flows;
 	const char *phase;      /* run only this phase (NULL: all) */
 	uint8_t backend_mac[6]; /* rx_l2dsr: frames to this MAC (all zero: none counted) */
+	int linger;             /* after the phases: port open, idle, until SIGTERM */
 };
+
+/* SIGTERM / SIGINT: the reflectors stop polling, a lingering generator closes its port. */
+static volatile sig_atomic_t stop_requested;
+
+static void on_stop(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
 
 /* ---- frames ---- */
 
@@ -200,7 +213,7 @@ static uint64_t run_phase(uint16_t port, struct rte_mbuf **tmpl, const struct ph
 	uint64_t got = 0, tx = 0, encapsulated = 0, l2dsr = 0;
 	struct rte_mbuf *rx[BURST];
 
-	while (rte_get_tsc_cycles() < end) {
+	while (rte_get_tsc_cycles() < end && !stop_requested) {
 		uint16_t n, i;
 
 		for (i = 0; i < BURST; i++) {
@@ -252,6 +265,7 @@ static int parse_gen(int argc, char **argv, struct gen_options *o)
 	    {"flows", required_argument, NULL, 'f'},
 	    {"phase", required_argument, NULL, 'P'},
 	    {"backend-mac", required_argument, NULL, 'b'},
+	    {"linger", no_argument, NULL, 'l'},
 	    {NULL, 0, NULL, 0},
 	};
 	struct in_addr a;
@@ -288,6 +302,9 @@ static int parse_gen(int argc, char **argv, struct gen_options *o)
 			if (parse_mac(optarg, o->backend_mac))
 				return -1;
 			break;
+		case 'l':
+			o->linger = 1;
+			break;
 		default:
 			return -1;
 		}
@@ -304,9 +321,12 @@ static int gen_main(int argc, char **argv)
 
 	if (parse_gen(argc, argv, &o)) {
 		fprintf(stderr, "dpdk_bench gen: --vip A.B.C.D --dst-mac MAC [--vport N] "
-				"[--seconds S] [--flows F] [--phase NAME] [--backend-mac MAC]\n");
+				"[--seconds S] [--flows F] [--phase NAME] [--backend-mac MAC] "
+				"[--linger]\n");
 		return 2;
 	}
+	signal(SIGTERM, on_stop);
+	signal(SIGINT, on_stop);
 	pool = rte_pktmbuf_pool_create("gen_pool", 16383, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
 				       (int)rte_socket_id());
 	if (!pool || rte_eth_dev_count_avail() < 1 || dp_port_start(0, 1, pool) || wait_link(0)) {
@@ -320,6 +340,8 @@ static int gen_main(int argc, char **argv)
 
 		if (o.phase && strcmp(o.phase, ph->name))
 			continue;
+		if (stop_requested)
+			break;
 		for (int i = 0; i < BURST; i++) {
 			tmpl[i] = rte_pktmbuf_alloc(pool);
 			if (!tmpl[i] || !rte_pktmbuf_append(tmpl[i], ph->frame_len))
@@ -330,6 +352,10 @@ static int gen_main(int argc, char **argv)
 		flow_seq = 0;
 		run_phase(0, tmpl, ph, &o, 0.5, &flow_seq, &sent, &kinds);
 		got = run_phase(0, tmpl, ph, &o, o.seconds, &flow_seq, &sent, &kinds);
+		if (stop_requested) { /* cut short: no figure */
+			rte_pktmbuf_free_bulk(tmpl, BURST);
+			break;
+		}
 		printf("RESULT %s rx_pps=%.0f tx_pps=%.0f tsc_hz=%llu rx_ipip=%llu rx=%llu "
 		       "rx_l2dsr=%llu\n",
 		       ph->name, (double)got / o.seconds, (double)sent / o.seconds,
@@ -339,6 +365,8 @@ static int gen_main(int argc, char **argv)
 		rte_pktmbuf_free_bulk(tmpl, BURST);
 		drain(0);
 	}
+	while (o.linger && !stop_requested)
+		usleep(10000); /* no burst calls: the device's disconnect finds the rings idle */
 	dp_port_stop(0);
 	return 0;
 }
@@ -597,14 +625,6 @@ static int single_main(void)
 
 /* ---- reflect: the MAC-swap device under test with edgelb-dp's cycle accounting ---- */
 
-static volatile int reflect_stop;
-
-static void on_stop(int sig)
-{
-	(void)sig;
-	reflect_stop = 1;
-}
-
 /*
  * Port 0 (a net_memif client): rx burst -> swap MACs -> tx burst, until SIGTERM; then prints the
  * TSC cycles spent in polls that received packets per packet, as edgelb-dp --record-cycles does.
@@ -628,7 +648,7 @@ static int reflect_main(int encap)
 	}
 	signal(SIGTERM, on_stop);
 	signal(SIGINT, on_stop);
-	while (!reflect_stop) {
+	while (!stop_requested) {
 		uint64_t t0 = rte_rdtsc();
 		uint16_t n = encap ? encap_poll(0) : macswap_poll(0);
 

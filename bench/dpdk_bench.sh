@@ -112,14 +112,14 @@ check_forwarded() { # $1: dut
 run_one() { # $1: dut, $2: phase
 	start_gen "$2" "$SECONDS_PER_PHASE"
 	start_dut "$1"
-	if ! wait "$GEN_PID" || ! grep -q '^RESULT' "$WORK/gen.out"; then
-		GEN_PID=
+	# the phase, its warm-up and the device's start, with a wide margin
+	if ! wait_gen_result "$((${SECONDS_PER_PHASE%.*} + 30))"; then
 		cat "$WORK/gen.out" "$WORK/dut.log"
 		echo "FAIL: $1, $2: the generator got no result"
 		exit 1
 	fi
-	GEN_PID=
-	stop_dut
+	stop_dut # first: the device leaves while the generator still holds the connection
+	stop_gen
 }
 
 # The device's own cycles per packet, from its exit report (testpmd gives none over memif).

@@ -20,22 +20,46 @@ write_tables() { # $1: ipip | l2dsr
 
 # What the run made goes; the caller's EXIT trap calls this after stopping its own processes.
 memif_cleanup() {
-	[ -n "$GEN_PID" ] && kill "$GEN_PID" 2>/dev/null || true
+	if [ -n "$GEN_PID" ]; then
+		kill "$GEN_PID" 2>/dev/null || true
+		wait "$GEN_PID" 2>/dev/null || true
+	fi
 	"$TOOL" unlink "$TABLES" 2>/dev/null || true
 	rm -rf "$WORK" "$SOCK" /var/run/dpdk/$RUN-*
 	rm -f /dev/hugepages/$RUN-* 2>/dev/null || true
 }
 
-# The generator is the memif server: it listens, waits for the device's link, runs one phase.
+# The generator is the memif server: it listens, waits for the device's link, runs one phase,
+# prints its RESULT line and then lingers, idle, with the connection open until stop_gen: the
+# device under test must leave first (DPDK 22.11's memif client can crash when the server goes
+# while it polls).
 start_gen() { # $1: phase, $2: seconds
 	rm -f "$SOCK"
 	"$BENCH" gen -l 0 "${EAL_COMMON[@]}" --file-prefix "$RUN-gen" \
 		--vdev "net_memif0,role=server,$MEMIF" -- --vip 10.99.1.1 --vport 80 \
 		--dst-mac 02:00:00:00:00:01 --backend-mac $BACKEND_MAC \
-		--seconds "$2" --phase "$1" >"$WORK/gen.out" 2>&1 &
+		--seconds "$2" --phase "$1" --linger >"$WORK/gen.out" 2>&1 &
 	GEN_PID=$!
 	for _ in $(seq 100); do [ -S "$SOCK" ] && return 0; sleep 0.1; done
 	cat "$WORK/gen.out"
 	echo "FAIL: the generator did not open its memif socket"
 	exit 1
+}
+
+# Wait for the generator's RESULT line (it then lingers); fails when it exits without one or
+# takes longer than $1 seconds.
+wait_gen_result() {
+	local deadline=$((SECONDS + $1))
+	until grep -q '^RESULT' "$WORK/gen.out"; do
+		kill -0 "$GEN_PID" 2>/dev/null || return 1
+		[ "$SECONDS" -lt "$deadline" ] || return 1
+		sleep 0.1
+	done
+}
+
+# After the device under test has stopped: the lingering generator closes its port and exits.
+stop_gen() {
+	kill -TERM "$GEN_PID" 2>/dev/null || true
+	wait "$GEN_PID" 2>/dev/null || true
+	GEN_PID=
 }
