@@ -16,9 +16,9 @@
  *       check that every frame edgelb-dp returned was really forwarded. Packets are rewritten in a
  * few bytes in place between bursts: the memif server copies on transmit, so the same mbufs
  * (reference count held) go out again and again.
- *       --linger: after the last phase, stop polling and keep the port open until SIGTERM, so
- *       that the device under test leaves first (DPDK 22.11's memif client can crash when its
- *       server closes the connection while the client is still polling).
+ *       --linger: after the last phase, stop polling, print "LINGER" and keep the port open until
+ *       SIGTERM, so that the device under test can leave first (DPDK 22.11's memif PMD can
+ *       crash a process that polls while its peer disconnects, client or server).
  *
  *   dpdk_bench reflect [EAL options]
  *       a MAC-swap device under test on port 0 that counts, like edgelb-dp --record-cycles, the
@@ -365,8 +365,13 @@ static int gen_main(int argc, char **argv)
 		rte_pktmbuf_free_bulk(tmpl, BURST);
 		drain(0);
 	}
-	while (o.linger && !stop_requested)
-		usleep(10000); /* no burst calls: the device's disconnect finds the rings idle */
+	if (o.linger) {
+		/* no burst calls from here on: the device's disconnect finds the rings idle */
+		printf("LINGER\n");
+		fflush(stdout);
+		while (!stop_requested)
+			usleep(10000);
+	}
 	dp_port_stop(0);
 	return 0;
 }

@@ -30,9 +30,9 @@ memif_cleanup() {
 }
 
 # The generator is the memif server: it listens, waits for the device's link, runs one phase,
-# prints its RESULT line and then lingers, idle, with the connection open until stop_gen: the
-# device under test must leave first (DPDK 22.11's memif client can crash when the server goes
-# while it polls).
+# prints its RESULT line, drains, prints LINGER and then stays, idle, with the connection open
+# until stop_gen. The device under test leaves in between: DPDK 22.11's memif PMD can crash a
+# process that polls while its peer disconnects, and at that point neither side polls the other.
 start_gen() { # $1: phase, $2: seconds
 	rm -f "$SOCK"
 	"$BENCH" gen -l 0 "${EAL_COMMON[@]}" --file-prefix "$RUN-gen" \
@@ -46,15 +46,16 @@ start_gen() { # $1: phase, $2: seconds
 	exit 1
 }
 
-# Wait for the generator's RESULT line (it then lingers); fails when it exits without one or
-# takes longer than $1 seconds.
+# Wait until the generator lingers, with its RESULT line; fails when it exits first, gave no
+# result or takes longer than $1 seconds.
 wait_gen_result() {
 	local deadline=$((SECONDS + $1))
-	until grep -q '^RESULT' "$WORK/gen.out"; do
+	until grep -q '^LINGER' "$WORK/gen.out"; do
 		kill -0 "$GEN_PID" 2>/dev/null || return 1
 		[ "$SECONDS" -lt "$deadline" ] || return 1
 		sleep 0.1
 	done
+	grep -q '^RESULT' "$WORK/gen.out"
 }
 
 # After the device under test has stopped: the lingering generator closes its port and exits.
