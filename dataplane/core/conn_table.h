@@ -241,8 +241,19 @@ static inline void lb_ct_entry_write(struct lb_ct_entry *e, const struct lb_flow
 				     const struct lb_conn *val)
 {
 #if defined(__SSE2__)
-	_Static_assert(sizeof(struct lb_flow) == 40 && sizeof(struct lb_conn) == 24,
+	_Static_assert(sizeof(struct lb_flow) == 40 && sizeof(struct lb_conn) == 24 &&
+			   __builtin_offsetof(struct lb_ct_entry, val) == 40,
 		       "an entry is the key's 40 bytes and the value's 24");
+	/* the words of lines 2 and 3 below, in the order struct lb_conn has them */
+	_Static_assert(__builtin_offsetof(struct lb_conn, backend_id) == 0 &&
+			   __builtin_offsetof(struct lb_conn, backend_gen) == 4 &&
+			   __builtin_offsetof(struct lb_conn, last_seen) == 8 &&
+			   __builtin_offsetof(struct lb_conn, hash) == 12 &&
+			   __builtin_offsetof(struct lb_conn, vip_epoch) == 16 &&
+			   __builtin_offsetof(struct lb_conn, vip_id) == 20 &&
+			   __builtin_offsetof(struct lb_conn, vip_flags) == 22 &&
+			   __builtin_offsetof(struct lb_conn, runner_bits) == 23,
+		       "lb_ct_entry_write places struct lb_conn's fields by offset");
 	__m128i *line = (__m128i *)e;
 	__m128i rest = _mm_set_epi32((int)val->backend_gen, (int)val->backend_id, 0, 0);
 
