@@ -588,7 +588,10 @@ static __always_inline void lb_bench_restore(struct xdp_md *xdp, struct lb_resul
 	end = (void *)(long)xdp->data_end;
 	if ((void *)(eth + 1) > end)
 		return;
-	*eth = *orig_eth;
+	/* 8 + 4 + 2 bytes: the frame and the saved header are both 2-byte aligned at least */
+	*(__u64 *)eth = *(const __u64 *)orig_eth;
+	*(__u32 *)((__u8 *)eth + 8) = *(const __u32 *)((const __u8 *)orig_eth + 8);
+	*(__u16 *)((__u8 *)eth + 12) = *(const __u16 *)((const __u8 *)orig_eth + 12);
 }
 #endif
 
