@@ -80,16 +80,20 @@ LB_INLINE const struct dp_preflow *known_flow(struct dp_worker *w, const struct 
 
 /*
  * One table, no cache in front of it: a peek is the lookup, and the core's lb_hook_conn_get for
- * the same packet and flow (when the peek did not decide it) gets the peek's answer.
+ * the same packet and flow (when the peek did not decide it) gets the lookup's answer. The peek
+ * itself answers only with an entry used this tick (lb.h); the first packet of a flow in a tick
+ * takes the core's general way, which checks the entry's idle time and refreshes it.
  */
 LB_INLINE struct lb_conn *lb_hook_conn_peek(void *ctx, const struct lb_flow *key)
 {
 	struct dp_worker *w = W(ctx);
 	const struct dp_preflow *p = known_flow(w, key);
+	struct lb_conn *conn;
 
 	w->peek_key = key;
-	w->peek_conn = p ? lb_ct_get_hashed(&w->ct, key, p->hash) : lb_ct_get(&w->ct, key);
-	return w->peek_conn;
+	conn = p ? lb_ct_get_hashed(&w->ct, key, p->hash) : lb_ct_get(&w->ct, key);
+	w->peek_conn = conn;
+	return conn && conn->last_seen == w->now_tick ? conn : NULL;
 }
 
 LB_INLINE struct lb_conn *lb_hook_conn_get(void *ctx, const struct lb_flow *key)

@@ -81,10 +81,12 @@ LB_INLINE struct lb_conn *lb_hook_conn_get(void *ctx, const struct lb_flow *key)
 	return lb_ct_get(&UCTX(ctx)->t->ct, key);
 }
 
-/* One table, no cache in front of it: a peek is a lookup. */
+/* One table, no cache in front of it: a peek is a lookup, of an entry used this tick. */
 LB_INLINE struct lb_conn *lb_hook_conn_peek(void *ctx, const struct lb_flow *key)
 {
-	return lb_ct_get(&UCTX(ctx)->t->ct, key);
+	struct lb_conn *conn = lb_ct_get(&UCTX(ctx)->t->ct, key);
+
+	return conn && conn->last_seen == UCTX(ctx)->t->now_tick ? conn : NULL;
 }
 
 LB_INLINE __u32 lb_hook_vip_epoch(void *ctx, const struct lb_node_cfg *node)

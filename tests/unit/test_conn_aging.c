@@ -3,8 +3,9 @@
  * test_conn_aging.c - connection-entry aging in the packet core, through the userspace runner
  * whose clock the test moves by hand: UDP entries go stale after the configured idle time and
  * the flow is re-hashed; TCP entries survive at least 30 minutes of silence (LLM streams can be
- * silent for minutes); a CPU whose clock lags another's never ages an entry early; and an entry's
- * remembered VIP never outlives a change of that VIP.
+ * silent for minutes); a CPU whose clock lags another's never ages an entry early; an entry's
+ * remembered VIP never outlives a change of that VIP; and a frame without room for the outer
+ * header is a counted drop on either path.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -59,13 +60,13 @@ static int teardown(void **state)
  * One frame to 192.0.2.10:443 from 198.51.100.7:5000: UDP, or TCP with the given flags. Returns
  * how many bytes the head grew by (20: IP-in-IP; 0: L2 DSR).
  */
-static int send_one(uint8_t proto, uint8_t tcp_flags)
+static void send_with_headroom(uint8_t proto, uint8_t tcp_flags, size_t headroom,
+			       struct lb_result *res)
 {
 	static uint8_t buf[256] __attribute__((aligned(8)));
-	uint8_t *p = buf + 128 + 2;
+	uint8_t *p = buf + headroom;
 	size_t l4 = proto == LB_IPPROTO_UDP ? 8 : 20;
 	struct lb_pkt pkt = {.data = p, .end = p + 14 + 20 + l4};
-	struct lb_result res;
 
 	memset(p, 0, 14 + 20 + l4);
 	p[12] = 0x08;
@@ -84,7 +85,14 @@ static int send_one(uint8_t proto, uint8_t tcp_flags)
 		p[46] = 5 << 4;
 		p[47] = tcp_flags;
 	}
-	lb_user_run(t, &pkt, buf, &res);
+	lb_user_run(t, &pkt, buf, res);
+}
+
+static int send_one(uint8_t proto, uint8_t tcp_flags)
+{
+	struct lb_result res;
+
+	send_with_headroom(proto, tcp_flags, 128 + 2, &res);
 	assert_int_equal(res.verdict, LB_TX);
 	return res.pushed;
 }
@@ -172,6 +180,36 @@ static void test_entry_follows_vip_change(void **state)
 	assert_int_equal(t->base.ops->set_vip(&t->base, &key, &meta), 0);
 }
 
+/*
+ * A frame with no room in front for the outer header: dropped and counted as ENCAP_FAILED, not
+ * as sent, both when the entry was already used this tick (the common-frame fast path) and when
+ * it was not (the general path, which refreshes the entry).
+ */
+static void test_no_headroom_is_a_counted_drop(void **state)
+{
+	struct lb_result res;
+	uint64_t tx, failed, rx;
+
+	t->now_tick = 120000;
+	send_one(LB_IPPROTO_TCP, LB_TCP_SYN);
+	tx = t->gstats.tx;
+	failed = t->gstats.drops[LB_DROP_ENCAP_FAILED];
+	rx = t->gstats.rx_packets;
+	send_with_headroom(LB_IPPROTO_TCP, LB_TCP_ACK, 2, &res); /* entry used this tick */
+	assert_int_equal(res.verdict, LB_DROP);
+	assert_int_equal(res.pushed, 0);
+	assert_int_equal(t->gstats.drops[LB_DROP_ENCAP_FAILED], failed + 1);
+	assert_int_equal(t->gstats.tx, tx);
+	assert_int_equal(t->gstats.rx_packets, rx + 1);
+	t->now_tick += 1; /* next tick: the general path */
+	send_with_headroom(LB_IPPROTO_TCP, LB_TCP_ACK, 2, &res);
+	assert_int_equal(res.verdict, LB_DROP);
+	assert_int_equal(t->gstats.drops[LB_DROP_ENCAP_FAILED], failed + 2);
+	assert_int_equal(t->gstats.tx, tx);
+	send_one(LB_IPPROTO_TCP, LB_TCP_ACK); /* with room: sent on the same entry */
+	assert_int_equal(t->gstats.tx, tx + 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -179,6 +217,7 @@ int main(void)
 	    cmocka_unit_test(test_tcp_entry_survives_30_minutes_idle),
 	    cmocka_unit_test(test_lagging_clock_never_ages_early),
 	    cmocka_unit_test(test_entry_follows_vip_change),
+	    cmocka_unit_test(test_no_headroom_is_a_counted_drop),
 	};
 	return cmocka_run_group_tests_name("conn_aging", tests, setup, teardown);
 }
