@@ -10,7 +10,7 @@ $(BUILD)/bench/xdp_testrun.o: $(BUILD)/bpf/lb_bench.skel.h $(BUILD)/bpf/macswap.
 $(BUILD)/bench/xdp_live.o: $(BUILD)/bpf/lb.skel.h $(BUILD)/bpf/macswap.skel.h \
 	$(BUILD)/bench/xdp_gen.skel.h $(BUILD)/bench/xdp_sink.skel.h
 
-$(BUILD)/bench/xdp_%.bpf.o: bench/xdp_%.bpf.c | deps-check
+$(BUILD)/bench/xdp_%.bpf.o: bench/xdp_%.bpf.c $(BPF_CC_STAMP) | deps-check
 	@mkdir -p $(dir $@)
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 

@@ -4,7 +4,7 @@
 set -euo pipefail
 
 PACKAGES=(
-	build-essential pkg-config clang llvm libelf-dev zlib1g-dev linux-libc-dev gcc-multilib
+	build-essential pkg-config clang llvm clang-19 libelf-dev zlib1g-dev linux-libc-dev gcc-multilib
 	libbpf-dev libxdp-dev bpftool xdp-tools
 	dpdk dpdk-dev libdpdk-dev
 	libjemalloc-dev libconfig-dev libcmocka-dev libmicrohttpd-dev libmnl-dev
