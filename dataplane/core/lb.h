@@ -606,8 +606,8 @@ enum lb_fast_common_rc {
  *
  * Why a function of its own, when lb_process_parsed() decides the same packets the same way:
  * the parse lands in a local that never leaves it, which the compiler keeps in registers, and
- * the straight line keeps the values live across the push's helper call few. The BPF build
- * spends about a twelfth less per established packet (docs/benchmarks.md, eighth round).
+ * the straight line keeps few values live across the push's helper call. The BPF build spends
+ * about 6 % less per established packet (docs/benchmarks.md, eighth round).
  */
 LB_INLINE enum lb_fast_common_rc lb_fast_common(void *ctx, struct lb_pkt *pkt, struct lb_parsed *pp,
 						struct lb_result *res)
