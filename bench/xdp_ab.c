@@ -108,9 +108,12 @@ static int load_side(struct ab_side *side, const char *path, const uint8_t *fram
 		fprintf(stderr, "%s: open failed: %s\n", path, strerror(errno));
 		return -1;
 	}
-	/* as bench/xdp_testrun.c: the restore writes the input's Ethernet header back */
-	if (set_rodata(side->obj, "bench_eth_known", &known, sizeof(known)) ||
-	    set_rodata(side->obj, "bench_eth", frame, sizeof(struct lb_ethhdr))) {
+	/*
+	 * As bench/xdp_testrun.c: the restore writes the input's Ethernet header back. Builds
+	 * before 2026-11-28 13:00 also need bench_eth_known set (newer ones have no such switch).
+	 */
+	set_rodata(side->obj, "bench_eth_known", &known, sizeof(known));
+	if (set_rodata(side->obj, "bench_eth", frame, sizeof(struct lb_ethhdr))) {
 		fprintf(stderr, "%s: not a bench build (no bench_eth in .rodata)\n", path);
 		return -1;
 	}

@@ -100,7 +100,6 @@ static int load_lb_side(struct lb_side *side, uint32_t spread, uint32_t sport_of
 	side->skel->rodata->bench_sport_spread = spread;
 	side->skel->rodata->bench_sport_off = sport_off;
 	/* the restore writes this header back: no per-packet save (see lb.bpf.c) */
-	side->skel->rodata->bench_eth_known = 1;
 	memcpy((void *)side->skel->rodata->bench_eth, eth, sizeof(side->skel->rodata->bench_eth));
 	template_fd = xb_prepare(side->skel->obj, LB_CONN_MAX_DEF);
 	if (template_fd < 0)

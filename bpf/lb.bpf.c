@@ -519,11 +519,10 @@ struct {
 #define LB_BENCH_SPORT_OFF_MAX 256
 
 /*
- * The input frame's Ethernet header, if the benchmark states it before load (bench_eth_known):
- * the restore then writes it back without a per-packet copy, which no real packet would pay.
- * Otherwise each packet's header is saved before the decision.
+ * The input frame's Ethernet header, which the benchmark states before load: the restore writes
+ * it back without a per-packet copy, which no real packet would pay (and without the pointers a
+ * runtime choice between it and a saved copy kept on the stack).
  */
-const volatile __u32 bench_eth_known;
 const volatile __u8 bench_eth[sizeof(struct lb_ethhdr)] __attribute__((aligned(8)));
 
 static __always_inline __u16 *lb_bench_sport(struct xdp_md *xdp)
@@ -576,9 +575,9 @@ static __always_inline void lb_bench_unvary_flow(struct xdp_md *xdp, __u16 base)
  * IP-in-IP the original Ethernet header was overwritten by the outer IP header; for L2 DSR and
  * the echo reply the MACs (and the echo's addresses) changed. The cost counts against edgelb.
  */
-static __always_inline void lb_bench_restore(struct xdp_md *xdp, struct lb_result *res,
-					     const struct lb_ethhdr *orig_eth)
+static __always_inline void lb_bench_restore(struct xdp_md *xdp, struct lb_result *res)
 {
+	const volatile __u8 *orig = bench_eth; /* volatile: set before load, not the zeros here */
 	struct lb_ethhdr *eth;
 	void *end;
 
@@ -588,10 +587,10 @@ static __always_inline void lb_bench_restore(struct xdp_md *xdp, struct lb_resul
 	end = (void *)(long)xdp->data_end;
 	if ((void *)(eth + 1) > end)
 		return;
-	/* 8 + 4 + 2 bytes: the frame and the saved header are both 2-byte aligned at least */
-	*(__u64 *)eth = *(const __u64 *)orig_eth;
-	*(__u32 *)((__u8 *)eth + 8) = *(const __u32 *)((const __u8 *)orig_eth + 8);
-	*(__u16 *)((__u8 *)eth + 12) = *(const __u16 *)((const __u8 *)orig_eth + 12);
+	/* 8 + 4 + 2 bytes: the frame is 2-byte aligned at least, bench_eth 8-byte */
+	*(__u64 *)eth = *(const volatile __u64 *)orig;
+	*(__u32 *)((__u8 *)eth + 8) = *(const volatile __u32 *)(orig + 8);
+	*(__u16 *)((__u8 *)eth + 12) = *(const volatile __u16 *)(orig + 12);
 }
 #endif
 
@@ -605,24 +604,14 @@ int edgelb_xdp(struct xdp_md *xdp)
 	struct lb_xdp_ctx ctx = {.xdp = xdp};
 	struct lb_result res;
 #ifdef LB_BENCH_RESTORE
-	const struct lb_ethhdr *restore_eth = (const struct lb_ethhdr *)bench_eth;
-	struct lb_ethhdr orig_eth;
-	__u16 orig_sport;
-
-	if (!bench_eth_known) {
-		if (pkt.data + sizeof(orig_eth) > pkt.end)
-			return XDP_DROP;
-		orig_eth = *(struct lb_ethhdr *)pkt.data;
-		restore_eth = &orig_eth;
-	}
-	orig_sport = lb_bench_vary_flow(xdp);
+	__u16 orig_sport = lb_bench_vary_flow(xdp);
 #endif
 
 	lb_process(&ctx, &pkt, &res);
 
 #ifdef LB_BENCH_RESTORE
 	if (res.verdict == LB_TX || res.verdict == LB_REDIRECT)
-		lb_bench_restore(xdp, &res, restore_eth);
+		lb_bench_restore(xdp, &res);
 	if (!res.pushed || res.verdict == LB_TX || res.verdict == LB_REDIRECT)
 		lb_bench_unvary_flow(xdp, orig_sport);
 #endif
