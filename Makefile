@@ -5,16 +5,23 @@
 #   INTEG_TESTS test scripts `make test` runs after the unit tests (need root, netns)
 #   BENCHES     make targets `make bench` runs
 #
-#   make            build everything into build/
-#   make test       install deps, build, run every test (CI calls this)
-#   make bench      run every benchmark (docs/benchmarks.md)
-#   make demo       the lab demo
+#   make            build everything into build/ (and nothing else: no package is installed)
+#   make deps       install the Debian packages the build needs (scripts/deps.sh)
+#   make test       install build and test packages, build, run every test (CI calls this)
+#   make bench      install bench packages, build, run every benchmark (docs/benchmarks.md)
+#   make demo       install, build, run the lab demo
+#
+# The targets that install packages run scripts/deps.sh first and then a second make, so that
+# nothing which asks an installed tool or library (pkg-config, the compiler) is evaluated before
+# the packages are there: on a fresh machine they work as the first command.
 
 BUILD   ?= build
-CC      ?= gcc
-# BPF objects: Debian 12's newest clang. Its BPF back end keeps more of the established packet's
-# values in registers than clang 14's: about 5 % less per packet when the machine is contended
-# (docs/benchmarks.md, eighth round).
+# Make's built-in default for CC is cc; gcc is what the build is tested with.
+ifeq ($(origin CC),default)
+CC      := gcc
+endif
+# BPF objects: Debian 12's newest clang (its BPF back end keeps more of the packet's values in
+# registers than clang 14's).
 CLANG   ?= clang-19
 BPFTOOL ?= bpftool
 PYTHON  ?= /usr/bin/python3
@@ -23,8 +30,16 @@ WARN    := -Wall -Wextra -Werror -Wno-unused-parameter
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=gnu11 $(WARN) -D_GNU_SOURCE -I. -I$(BUILD)
 SAN     ?= -fsanitize=address,undefined -fno-omit-frame-pointer
-ARCH_INC := -I/usr/include/$(shell $(CC) -dumpmachine)
-BPF_CFLAGS := -O2 -g -target bpf -D__TARGET_ARCH_x86 -Wall -Werror -Wno-unused-function \
+
+# $(call lazy,VAR,COMMAND): COMMAND's output, run when VAR is first used in a recipe and kept;
+# never while make reads the makefiles, which on a fresh machine is before deps are installed.
+lazy = $(eval $1 := $(shell $2))$($1)
+ARCH_INC = $(call lazy,ARCH_INC,echo -I/usr/include/$$($(CC) -dumpmachine))
+LIBBPF_LIBS = $(call lazy,LIBBPF_LIBS,pkg-config --libs libbpf)
+LIBDPDK_CFLAGS = $(call lazy,LIBDPDK_CFLAGS,pkg-config --cflags libdpdk)
+LIBDPDK_LIBS = $(call lazy,LIBDPDK_LIBS,pkg-config --libs libdpdk)
+LIBSYSTEMD_LIBS = $(call lazy,LIBSYSTEMD_LIBS,pkg-config --libs libsystemd)
+BPF_CFLAGS = -O2 -g -target bpf -D__TARGET_ARCH_x86 -Wall -Werror -Wno-unused-function \
 	-I. -I$(BUILD) $(ARCH_INC)
 
 # The BPF objects depend on this stamp, so that they are rebuilt when CLANG changes.
@@ -35,24 +50,26 @@ UNIT_TESTS  :=
 INTEG_TESTS :=
 BENCHES     :=
 
-.PHONY: all deps test unit-test integ-test bench demo clean format
-all: deps-check
+# Goals that install packages (or need none) and so must not be refused for missing ones.
+DEPS_GOALS := deps test unit-test integ-test bench demo fresh-check deb clean format help
+ifneq ($(filter-out $(DEPS_GOALS),$(or $(MAKECMDGOALS),all)),)
+MISSING_DEPS := $(shell bash scripts/deps.sh --check build)
+ifneq ($(MISSING_DEPS),)
+$(error missing Debian packages: $(MISSING_DEPS). Install them with `make deps` (as root))
+endif
+endif
+
+.PHONY: all deps test unit-test integ-test bench demo clean format help \
+	bpffs run-test run-unit-test run-integ-test run-bench run-demo
+all:
 
 # Fragments (any *.mk one or two folders down) add targets; `all` depends on what they add.
 include $(sort $(wildcard */*.mk */*/*.mk))
 
 all: $(BINS) $(UNIT_TESTS)
 
-# Install the Debian packages when a build tool or library is missing (fresh machine).
-DEPS_STAMP := $(BUILD)/.deps-ok
-deps-check: $(DEPS_STAMP)
-$(DEPS_STAMP): scripts/deps.sh
-	@mkdir -p $(BUILD)
-	@bash scripts/deps.sh
-	@touch $@
-deps:
-	@bash scripts/deps.sh
-$(BPF_CC_STAMP): | deps-check
+$(BPF_CC_STAMP):
+	@mkdir -p $(dir $@)
 	@rm -f $(BUILD)/.bpf-cc-*
 	@touch $@
 
@@ -60,13 +77,28 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
 
-test: deps-check all
+# bpffs is where edgelbd pins the fast path; the tests, benchmarks and demo need it mounted.
+bpffs:
+	@mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf
+
+deps:
+	@bash scripts/deps.sh build
+test unit-test integ-test demo:
+	@bash scripts/deps.sh build test
+	@$(MAKE) --no-print-directory run-$@
+bench:
+	@bash scripts/deps.sh build test bench
+	@$(MAKE) --no-print-directory run-$@
+
+run-test: bpffs all
 	@bash scripts/run-tests.sh $(UNIT_TESTS) -- $(INTEG_TESTS)
-
-unit-test: deps-check all
+run-unit-test: all
 	@bash scripts/run-tests.sh $(UNIT_TESTS) --
-
-bench: deps-check all $(BENCHES)
+run-integ-test: bpffs all
+	@bash scripts/run-tests.sh -- $(INTEG_TESTS)
+run-bench: bpffs all $(BENCHES)
+run-demo: bpffs all
+	@bash scripts/demo.sh
 
 clean:
 	rm -rf $(BUILD)
@@ -74,7 +106,7 @@ clean:
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+help:
+	@sed -n '/^#   make /s/^#   //p' Makefile
 
-demo: deps-check all
-	@bash scripts/demo.sh
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

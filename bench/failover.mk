@@ -10,7 +10,7 @@ $(FAILOVER_SWAP): bench/failover_swap.c $(BUILD)/bpf/lb.skel.h $(BUILD)/control/
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) bench/failover_swap.c $(BUILD)/control/lbtables.o \
 		$(BUILD)/control/lbtables_bpf.o $(BUILD)/control/maglev.o -o $@ \
-		$(shell pkg-config --libs libbpf 2>/dev/null || echo -lbpf -lelf -lz)
+		$(LIBBPF_LIBS)
 
 .PHONY: bench-failover
 bench-failover: $(FAILOVER_SWAP) $(BUILD)/edgelbd $(BUILD)/edgelbctl $(BUILD)/edgelb-testbackend \

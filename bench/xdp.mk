@@ -2,7 +2,7 @@
 # per-packet cost (bench/xdp_testrun.c) and the live veth chain (bench/xdp_live.sh), each against
 # the MAC-swap baseline in the same run. See bench/README.md, results in docs/benchmarks.md.
 XDP_BENCH_LIBS := $(BUILD)/libedgelb-tables.a \
-	$(shell pkg-config --libs libbpf 2>/dev/null || echo -lbpf -lelf -lz)
+	$(LIBBPF_LIBS)
 XDP_BENCH_BPF := $(BUILD)/bench/xdp_gen.bpf.o $(BUILD)/bench/xdp_sink.bpf.o
 .SECONDARY: $(XDP_BENCH_BPF)
 
@@ -10,7 +10,7 @@ $(BUILD)/bench/xdp_testrun.o: $(BUILD)/bpf/lb_bench.skel.h $(BUILD)/bpf/macswap.
 $(BUILD)/bench/xdp_live.o: $(BUILD)/bpf/lb.skel.h $(BUILD)/bpf/macswap.skel.h \
 	$(BUILD)/bench/xdp_gen.skel.h $(BUILD)/bench/xdp_sink.skel.h
 
-$(BUILD)/bench/xdp_%.bpf.o: bench/xdp_%.bpf.c $(BPF_CC_STAMP) | deps-check
+$(BUILD)/bench/xdp_%.bpf.o: bench/xdp_%.bpf.c $(BPF_CC_STAMP)
 	@mkdir -p $(dir $@)
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 

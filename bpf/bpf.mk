@@ -7,11 +7,11 @@ CORE_HDRS := $(wildcard dataplane/core/*.h)
 
 BINS += $(BPF_OBJS) $(BPF_SKELS)
 
-$(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(CORE_HDRS) $(BPF_CC_STAMP) | deps-check
+$(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(CORE_HDRS) $(BPF_CC_STAMP)
 	@mkdir -p $(dir $@)
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
-$(BUILD)/bpf/lb_bench.bpf.o: bpf/lb.bpf.c $(CORE_HDRS) $(BPF_CC_STAMP) | deps-check
+$(BUILD)/bpf/lb_bench.bpf.o: bpf/lb.bpf.c $(CORE_HDRS) $(BPF_CC_STAMP)
 	@mkdir -p $(dir $@)
 	$(CLANG) $(BPF_CFLAGS) -DLB_BENCH_RESTORE -c $< -o $@
 

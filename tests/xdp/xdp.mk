@@ -2,7 +2,7 @@
 # userspace runner.
 CORE_LIB_OBJS := $(BUILD)/control/lbtables.o $(BUILD)/control/lbtables_bpf.o \
 	$(BUILD)/dataplane/user/user_tables.o
-BPF_LIBS := $(shell pkg-config --libs libbpf 2>/dev/null || echo -lbpf -lelf -lz)
+BPF_LIBS = $(LIBBPF_LIBS)
 
 $(BUILD)/tests/xdp/fixtures.h: tests/xdp/fixtures.py
 	@mkdir -p $(dir $@)
