@@ -2,7 +2,8 @@
 /*
  * daemon.c - edgelbd's runtime: building it from the config (adopting a pinned fast path), the
  * per-VIP reconcile that turns health, admin state and next hops into backend rows and a Maglev
- * ring, the VIP entry sync by difference, reload as a diff, and logging (see daemon.h).
+ * ring, the VIP entry sync by difference, reload as a diff, logging, and the notifications to
+ * the service manager (sd_notify; see daemon.h).
  */
 #include "control/daemon.h"
 #include "control/ring_cache.h"
@@ -16,7 +17,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <syslog.h>
+#include <systemd/sd-daemon.h>
 #include <time.h>
 
 #include "control/lbtables_shm.h"
@@ -41,6 +44,18 @@ int ed_log_level_parse(const char *text, enum ed_log_level *out)
 	return -1;
 }
 
+bool ed_log_stderr_is_journal(void)
+{
+	const char *env = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat st;
+	char end;
+
+	if (!env || sscanf(env, "%llu:%llu%c", &dev, &ino, &end) != 2 || fstat(2, &st))
+		return false;
+	return (unsigned long long)st.st_dev == dev && (unsigned long long)st.st_ino == ino;
+}
+
 void ed_log(enum ed_log_level level, const char *fmt, ...)
 {
 	static const int syslog_prio[] = {LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG};
@@ -54,11 +69,15 @@ void ed_log(enum ed_log_level level, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm);
-	fprintf(stderr, "%s.%03ldZ edgelbd %s: %s\n", stamp, ts.tv_nsec / 1000000,
-		level_names[level], msg);
+	if (ed_log_settings.journal) {
+		fprintf(stderr, "<%d>%s: %s\n", syslog_prio[level], level_names[level], msg);
+	} else {
+		clock_gettime(CLOCK_REALTIME, &ts);
+		gmtime_r(&ts.tv_sec, &tm);
+		strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm);
+		fprintf(stderr, "%s.%03ldZ edgelbd %s: %s\n", stamp, ts.tv_nsec / 1000000,
+			level_names[level], msg);
+	}
 	if (ed_log_settings.syslog)
 		syslog(syslog_prio[level], "%s", msg);
 }
@@ -951,6 +970,90 @@ static void resync_all(struct edgelbd *d)
 	sync_vip_entries(d);
 }
 
+/* ---- service manager (sd_notify) ---- */
+
+static void status_text(struct edgelbd *d, struct textbuf *tb)
+{
+	size_t healthy = 0;
+
+	for (size_t i = 0; i < d->n_vips; i++)
+		healthy += d->vips[i]->healthy;
+	if (!d->notify.ready)
+		tb_printf(tb, "waiting for edgelb-dp: %zu VIPs, tables written to %s", d->n_vips,
+			  d->fp.pin_dir);
+	else
+		tb_printf(tb, "%s: %zu VIPs (%zu healthy), fast path %s",
+			  d->attached ? "running" : "degraded", d->n_vips, healthy,
+			  d->attached ? "attached"
+			  : d->dpdk   ? "detached (edgelb-dp not running)"
+				      : "detached");
+	if (d->bgp) {
+		tb_printf(tb, "; BGP ");
+		announce_summary(d->bgp, false, tb);
+	}
+	if (d->notify.reload_error[0])
+		tb_printf(tb, "; last reload failed: %s", d->notify.reload_error);
+}
+
+/* `first` (READY=1 and such) with the STATUS= line; without `first`, only a changed STATUS=. */
+static void notify_send(struct edgelbd *d, const char *first)
+{
+	struct textbuf tb = {0};
+
+	if (!d->notify.enabled)
+		return;
+	status_text(d, &tb);
+	if (tb.oom || !tb.data) {
+		tb_free(&tb);
+		return;
+	}
+	for (char *p = tb.data; *p; p++)
+		if (*p == '\n')
+			*p = ' '; /* one assignment per line in the protocol */
+	if (first || strcmp(tb.data, d->notify.status)) {
+		snprintf(d->notify.status, sizeof(d->notify.status), "%s", tb.data);
+		sd_notifyf(0, "%sSTATUS=%s", first ? first : "", tb.data);
+	}
+	tb_free(&tb);
+}
+
+static void notify_if_ready(struct edgelbd *d)
+{
+	if (!d->notify.wanted || d->notify.ready || d->notify.stopping || !d->attached)
+		return;
+	d->notify.ready = true;
+	notify_send(d, "READY=1\n");
+}
+
+static void on_status_timer(struct evloop *loop, struct ev_timer *timer, void *arg)
+{
+	notify_send(arg, NULL);
+	evloop_timer_arm(loop, timer, ED_NOTIFY_STATUS_MS * 1000000ull);
+}
+
+void edgelbd_notify_ready(struct edgelbd *d)
+{
+	d->notify.wanted = true;
+	if (d->attached)
+		notify_if_ready(d);
+	else
+		notify_send(d, NULL);
+	if (d->notify.enabled && !ev_timer_armed(&d->notify.status_timer))
+		evloop_timer_arm(d->loop, &d->notify.status_timer,
+				 ED_NOTIFY_STATUS_MS * 1000000ull);
+}
+
+void edgelbd_notify_stopping(struct edgelbd *d)
+{
+	if (!d->notify.wanted || d->notify.stopping)
+		return;
+	d->notify.stopping = true;
+	if (ev_timer_armed(&d->notify.status_timer))
+		evloop_timer_cancel(d->loop, &d->notify.status_timer);
+	if (d->notify.enabled)
+		sd_notify(0, "STOPPING=1\nSTATUS=stopping");
+}
+
 void edgelbd_dpdk_watch(struct edgelbd *d)
 {
 	struct dpdk_workers w;
@@ -975,7 +1078,8 @@ void edgelbd_dpdk_watch(struct edgelbd *d)
 	}
 	if (resync) {
 		resync_all(d);
-		return; /* reconcile_vip updated every VIP's health */
+		notify_if_ready(d); /* the first time edgelb-dp runs with every table written */
+		return;             /* reconcile_vip updated every VIP's health */
 	}
 	for (size_t i = 0; d->attached != was_attached && i < d->n_vips; i++)
 		update_vip_health(d, d->vips[i]);
@@ -1000,6 +1104,8 @@ int edgelbd_start(struct edgelbd *d, struct evloop *loop, struct edgelb_config *
 	snprintf(d->config_path, sizeof(d->config_path), "%s", config_path);
 	ev_timer_init(&d->provisional_timer, on_provisional_timer, d);
 	ev_timer_init(&d->dpdk_watch, on_dpdk_watch, d);
+	ev_timer_init(&d->notify.status_timer, on_status_timer, d);
+	d->notify.enabled = getenv("NOTIFY_SOCKET") != NULL;
 	d->dpdk = cfg->node.forwarding == CONFIG_DP_DPDK;
 	d->ring = calloc(cfg->node.ring_size, sizeof(*d->ring));
 	d->spare_ring = calloc(cfg->node.ring_size, sizeof(*d->spare_ring));
@@ -1090,6 +1196,8 @@ void edgelbd_shutdown(struct edgelbd *d, bool detach)
 		evloop_timer_cancel(d->loop, &d->dpdk_watch);
 	if (ev_timer_armed(&d->precompute_timer))
 		evloop_timer_cancel(d->loop, &d->precompute_timer);
+	if (ev_timer_armed(&d->notify.status_timer))
+		evloop_timer_cancel(d->loop, &d->notify.status_timer);
 	if (d->hc)
 		health_free(d->hc);
 	d->hc = NULL;
@@ -1284,7 +1392,7 @@ static void retire_vip(struct edgelbd *d, struct ed_vip *v)
 	free_vip_shell(v);
 }
 
-int edgelbd_reload(struct edgelbd *d, char *err, size_t errlen)
+static int reload(struct edgelbd *d, char *err, size_t errlen)
 {
 	struct edgelb_config *next = NULL;
 	struct config_error cerr;
@@ -1354,6 +1462,28 @@ int edgelbd_reload(struct edgelbd *d, char *err, size_t errlen)
 		ed_log(ED_LOG_WARN, "reload: the bgp section changed; it takes effect on restart");
 	announce_config_changed(d->bgp);
 	return 0;
+}
+
+int edgelbd_reload(struct edgelbd *d, char *err, size_t errlen)
+{
+	/* before READY=1 the manager still waits for the start; a reload changes nothing there */
+	bool notify = d->notify.enabled && d->notify.ready && !d->notify.stopping;
+	struct timespec now;
+	int rc;
+
+	if (notify) {
+		/* systemd 253's Type=notify-reload matches MONOTONIC_USEC with its own clock */
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		sd_notifyf(0, "RELOADING=1\nSTATUS=reloading %s\nMONOTONIC_USEC=%llu",
+			   d->config_path,
+			   (unsigned long long)now.tv_sec * 1000000ull +
+			       (unsigned long long)now.tv_nsec / 1000);
+	}
+	rc = reload(d, err, errlen);
+	snprintf(d->notify.reload_error, sizeof(d->notify.reload_error), "%s", rc ? err : "");
+	if (notify)
+		notify_send(d, "READY=1\n");
+	return rc;
 }
 
 /* ---- operator actions and BGP hook ---- */

@@ -23,14 +23,26 @@
 #include "control/lbtables.h"
 #include "control/xdp_attach.h"
 
-/* ---- logging: stderr with a timestamp, one line per event; syslog optional ---- */
+/*
+ * ---- logging: stderr with a timestamp, one line per event; syslog optional ----
+ * When stderr is the journal (systemd), each line starts with its priority instead ("<3>" error,
+ * "<4>" warn, "<6>" info, "<7>" debug), which journald strips and records; the journal has its own
+ * timestamps.
+ */
 enum ed_log_level { ED_LOG_ERROR, ED_LOG_WARN, ED_LOG_INFO, ED_LOG_DEBUG };
 
 struct ed_log_settings {
 	enum ed_log_level level;
 	bool syslog;
+	bool journal; /* stderr is the journal: ed_log_stderr_is_journal() */
 };
 extern struct ed_log_settings ed_log_settings;
+
+/*
+ * Whether stderr is the stream systemd names in $JOURNAL_STREAM ("device:inode", see
+ * systemd.exec(5)): a child that redirected stderr elsewhere still inherits the variable.
+ */
+bool ed_log_stderr_is_journal(void);
 
 void ed_log(enum ed_log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* "error", "warn", "info", "debug" -> 0 and *out; else -1 */
@@ -88,6 +100,24 @@ struct ed_vip {
  */
 typedef void (*ed_vip_health_hook)(void *arg, const struct ed_vip *vip, bool healthy);
 
+/*
+ * The service manager's view (sd_notify(3), systemd.service(5) Type=notify): READY=1 once main
+ * says the daemon is up (edgelbd_notify_ready) and the fast path is attached with its tables
+ * written: at once with XDP, with DPDK when edgelb-dp's workers appear (edgelbd_dpdk_watch).
+ * A reload is RELOADING=1 then READY=1, the stop STOPPING=1; STATUS= says how the VIPs, the fast
+ * path and BGP are. Without $NOTIFY_SOCKET nothing is sent and no timer runs.
+ */
+#define ED_NOTIFY_STATUS_MS 1000 /* how often STATUS= is compared with the state */
+struct ed_notify {
+	bool enabled;  /* $NOTIFY_SOCKET set */
+	bool wanted;   /* main is up: READY=1 as soon as the fast path is attached */
+	bool ready;    /* READY=1 sent */
+	bool stopping; /* STOPPING=1 sent */
+	struct ev_timer status_timer;
+	char status[512];       /* STATUS= last sent */
+	char reload_error[256]; /* the last reload's error; "" after a good one */
+};
+
 struct ed_counters {
 	uint64_t reloads_ok, reloads_failed;
 	uint64_t ring_updates, ring_update_errors;
@@ -126,6 +156,7 @@ struct edgelbd {
 	struct api_server *api;
 	struct metrics_server *metrics;
 	struct ed_announce *bgp; /* NULL without a `bgp` section (control/announce.h) */
+	struct ed_notify notify;
 };
 
 /*
@@ -145,8 +176,20 @@ void edgelbd_dpdk_watch(struct edgelbd *d);
 /* Stop health checks and close everything; the fast path stays unless detach is true. */
 void edgelbd_shutdown(struct edgelbd *d, bool detach);
 
-/* Reload config_path: 0 (applied as a diff) or negative with a "file:line: ..." message in err. */
+/*
+ * Reload config_path: 0 (applied as a diff) or negative with a "file:line: ..." message in err.
+ * Once READY=1 was sent, the service manager hears RELOADING=1 before and READY=1 after.
+ */
 int edgelbd_reload(struct edgelbd *d, char *err, size_t errlen);
+
+/*
+ * Main has the daemon up (tables written, API socket, metrics and BGP open): READY=1 now if the
+ * fast path is attached, else when it attaches; STATUS= from now on. No-op without
+ * $NOTIFY_SOCKET.
+ */
+void edgelbd_notify_ready(struct edgelbd *d);
+/* The daemon begins to stop (a BGP drain may come first): STOPPING=1, once. */
+void edgelbd_notify_stopping(struct edgelbd *d);
 
 /*
  * A health verdict for b (what the checker's callback does, public for tests): record it,

@@ -1,8 +1,8 @@
 # control/daemon.mk - edgelbd (the control daemon), edgelbctl (its CLI), and their integration
 # tests. With node.forwarding = "dpdk" it writes edgelb-dp's table file (control/dpdk_attach.c,
 # control/lbtables_shm.c, no DPDK library needed). edgelbd links the config loader, health checker, Maglev builder, table writer, libbpf,
-# libmnl (neighbours), libmicrohttpd (metrics), jemalloc (its allocator) and the BGP speaker
-# (control/bgp, glued in by control/announce.c).
+# libmnl (neighbours), libmicrohttpd (metrics), jemalloc (its allocator), libsystemd (sd_notify)
+# and the BGP speaker (control/bgp, glued in by control/announce.c).
 
 EDGELBD := $(BUILD)/edgelbd
 EDGELBCTL := $(BUILD)/edgelbctl
@@ -15,8 +15,8 @@ EDGELBD_OBJS := $(BUILD)/control/edgelbd.o $(BUILD)/control/daemon.o \
 	$(BUILD)/control/dpdk_attach.o $(BUILD)/control/lbtables_shm.o $(BUILD)/control/ring_cache.o \
 	$(BUILD)/control/bgp/msg.o $(BUILD)/control/bgp/speaker.o $(BUILD)/control/bgp/sock.o \
 	$(BUILD)/control/bgp/policy.o
-EDGELBD_LIBS := $(shell pkg-config --libs libbpf 2>/dev/null || echo -lbpf -lelf -lz) \
-	-lconfig -lmnl -lmicrohttpd -ljemalloc
+EDGELBD_LIBS = $(LIBBPF_LIBS) \
+	-lconfig -lmnl -lmicrohttpd -ljemalloc $(LIBSYSTEMD_LIBS)
 
 # xdp_attach.c includes the generated skeleton
 $(BUILD)/control/xdp_attach.o: $(BUILD)/bpf/lb.skel.h

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "control/config.h"
+#include "version.h"
 
 #define DEFAULT_SOCKET_DIR "/run/edgelb"
 #define RESPONSE_MAX       (64u << 20)
@@ -25,6 +26,7 @@ static void usage(FILE *out)
 	fprintf(
 	    out,
 	    "usage: edgelbctl [-s SOCKET | -c CONFIG] [--json] COMMAND [ARG]\n"
+	    "       edgelbctl --help | --version\n"
 	    "commands:\n"
 	    "  status             daemon, fast path and reload state\n"
 	    "  vips               VIPs with traffic counters\n"
@@ -185,11 +187,9 @@ static int exchange(const char *sock, bool json, const char *cmd, const char *ar
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-	    {"socket", required_argument, NULL, 's'},
-	    {"config", required_argument, NULL, 'c'},
-	    {"json", no_argument, NULL, 'j'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
+	    {"socket", required_argument, NULL, 's'}, {"config", required_argument, NULL, 'c'},
+	    {"json", no_argument, NULL, 'j'},         {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},      {NULL, 0, NULL, 0},
 	};
 	char sock[CONFIG_SOCKET_PATH_MAX] = "";
 	const char *config = NULL, *env;
@@ -209,6 +209,9 @@ int main(int argc, char **argv)
 			break;
 		case 'h':
 			usage(stdout);
+			return 0;
+		case 'V':
+			printf("edgelbctl %s\n", EDGELB_VERSION);
 			return 0;
 		default:
 			usage(stderr);

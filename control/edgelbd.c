@@ -20,6 +20,7 @@
 #include "control/api.h"
 #include "control/daemon.h"
 #include "control/metrics.h"
+#include "version.h"
 
 #define EXIT_CONFIG 2
 
@@ -37,28 +38,44 @@ struct edgelbd_main {
 	unsigned int stop_signals; /* the first drains BGP first, a second one stops at once */
 };
 
+/* The priority prefix of a line on stderr when that is the journal (see ed_log). */
+static const char *prio(bool error)
+{
+	return !ed_log_settings.journal ? "" : error ? "<3>" : "<6>";
+}
+
 static void usage(FILE *out)
 {
 	fprintf(
 	    out,
 	    "usage: edgelbd -c FILE [--check] [--foreground] [--log-level LEVEL] "
 	    "[--syslog] [--detach]\n"
+	    "       edgelbd --help | --version\n"
 	    "  -c, --config FILE   configuration (libconfig syntax, see config/edgelb.conf)\n"
 	    "  --check             validate the configuration and exit (2 if invalid)\n"
 	    "  --foreground        do not daemonize (logs stay on stderr)\n"
 	    "  --log-level LEVEL   error, warn, info (default) or debug\n"
 	    "  --syslog            also log to syslog\n"
 	    "  --detach            remove a pinned fast path (XDP) or table file (DPDK) left by "
-	    "an earlier edgelbd and exit\n");
+	    "an earlier edgelbd and exit\n"
+	    "  -h, --help          this text\n"
+	    "  --version           print \"edgelbd VERSION\" and exit\n"
+	    "Under systemd (Type=notify): READY=1 once the fast path is attached with its tables\n"
+	    "written, RELOADING=1 then READY=1 around a reload, STOPPING=1 at the stop.\n");
 }
 
 static int parse_options(int argc, char **argv, struct options *opt)
 {
 	static const struct option longopts[] = {
-	    {"config", required_argument, NULL, 'c'}, {"check", no_argument, NULL, 'k'},
-	    {"foreground", no_argument, NULL, 'f'},   {"log-level", required_argument, NULL, 'l'},
-	    {"syslog", no_argument, NULL, 's'},       {"detach", no_argument, NULL, 'd'},
-	    {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
+	    {"config", required_argument, NULL, 'c'},
+	    {"check", no_argument, NULL, 'k'},
+	    {"foreground", no_argument, NULL, 'f'},
+	    {"log-level", required_argument, NULL, 'l'},
+	    {"syslog", no_argument, NULL, 's'},
+	    {"detach", no_argument, NULL, 'd'},
+	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},
+	    {NULL, 0, NULL, 0},
 	};
 	int c;
 
@@ -76,9 +93,9 @@ static int parse_options(int argc, char **argv, struct options *opt)
 		case 'l':
 			if (ed_log_level_parse(optarg, &ed_log_settings.level)) {
 				fprintf(stderr,
-					"edgelbd: --log-level %s: expected error, warn, "
+					"%sedgelbd: --log-level %s: expected error, warn, "
 					"info or debug\n",
-					optarg);
+					prio(true), optarg);
 				return -1;
 			}
 			break;
@@ -91,13 +108,16 @@ static int parse_options(int argc, char **argv, struct options *opt)
 		case 'h':
 			usage(stdout);
 			exit(0);
+		case 'V':
+			printf("edgelbd %s\n", EDGELB_VERSION);
+			exit(0);
 		default:
 			usage(stderr);
 			return -1;
 		}
 	}
 	if (optind < argc || !opt->config) {
-		fprintf(stderr, "edgelbd: %s\n",
+		fprintf(stderr, "%sedgelbd: %s\n", prio(true),
 			optind < argc ? "unexpected argument" : "-c FILE is required");
 		usage(stderr);
 		return -1;
@@ -115,7 +135,10 @@ static void on_signal(struct evloop *loop, int fd, uint32_t events, void *arg)
 		if (si.ssi_signo == SIGHUP) {
 			ed_log(ED_LOG_INFO, "SIGHUP: reloading %s", m->d.config_path);
 			edgelbd_reload(&m->d, err, sizeof(err)); /* logged either way */
-		} else if (m->d.bgp && m->stop_signals++ == 0) {
+			continue;
+		}
+		edgelbd_notify_stopping(&m->d); /* a BGP drain is part of the stop */
+		if (m->d.bgp && m->stop_signals++ == 0) {
 			ed_log(ED_LOG_INFO,
 			       "signal %d: draining BGP, then stopping (again: at once)",
 			       (int)si.ssi_signo);
@@ -153,7 +176,7 @@ static int load_config(const char *path, struct edgelb_config **cfg)
 	if (!config_load(path, cfg, &err))
 		return 0;
 	config_format_error(&err, msg, sizeof(msg));
-	fprintf(stderr, "%s\n", msg);
+	fprintf(stderr, "%s%s\n", prio(true), msg);
 	return -1;
 }
 
@@ -189,7 +212,10 @@ static int run(struct edgelbd_main *m, struct edgelb_config *cfg, const char *pa
 		rc = announce_start(&m->d, &m->d.bgp);
 	if (!rc) {
 		ed_log(ED_LOG_INFO, "running: node %s, %zu VIPs", cfg->node.name, m->d.n_vips);
+		/* the tables are written (edgelbd_start), edgelbctl and BGP are there */
+		edgelbd_notify_ready(&m->d);
 		evloop_run(loop);
+		edgelbd_notify_stopping(&m->d); /* detach, or the end of a drain */
 	}
 	announce_free(m->d.bgp); /* Cease to every peer still up */
 	m->d.bgp = NULL;
@@ -209,6 +235,7 @@ int main(int argc, char **argv)
 	struct options opt = {0};
 	struct edgelb_config *cfg;
 
+	ed_log_settings.journal = ed_log_stderr_is_journal();
 	if (parse_options(argc, argv, &opt))
 		return EXIT_CONFIG;
 	if (ed_log_settings.syslog)
@@ -228,7 +255,7 @@ int main(int argc, char **argv)
 	if (opt.detach && cfg->node.forwarding == CONFIG_DP_DPDK) {
 		int rc = dpdk_unlink_tables(cfg->node.dpdk.shm_path);
 
-		fprintf(stderr, "edgelbd: %s: %s\n", cfg->node.dpdk.shm_path,
+		fprintf(stderr, "%sedgelbd: %s: %s\n", prio(rc), cfg->node.dpdk.shm_path,
 			rc ? strerror(-rc) : "table file removed");
 		config_free(cfg);
 		return rc ? 1 : 0;
@@ -236,13 +263,13 @@ int main(int argc, char **argv)
 	if (opt.detach) {
 		int rc = xdp_unpin_dir(cfg->node.bpf_pin_dir);
 
-		fprintf(stderr, "edgelbd: %s: %s\n", cfg->node.bpf_pin_dir,
+		fprintf(stderr, "%sedgelbd: %s: %s\n", prio(rc), cfg->node.bpf_pin_dir,
 			rc ? strerror(-rc) : "pins removed, fast path detached");
 		config_free(cfg);
 		return rc ? 1 : 0;
 	}
 	if (!opt.foreground && daemon(0, 1)) {
-		fprintf(stderr, "edgelbd: daemon: %s\n", strerror(errno));
+		fprintf(stderr, "%sedgelbd: daemon: %s\n", prio(true), strerror(errno));
 		config_free(cfg);
 		return 1;
 	}

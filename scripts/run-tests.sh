@@ -12,7 +12,7 @@ for t in "$@"; do
 	echo "=== $phase: $t"
 	start=$(date +%s)
 	if [ "$phase" = unit ]; then
-		"./$t"
+		case $t in /*) "$t" ;; *) "./$t" ;; esac
 	else
 		bash "$t"
 	fi

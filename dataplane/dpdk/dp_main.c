@@ -7,6 +7,10 @@
  *             [--conn-entries N] [--idle-backoff POLLS[:SLEEP_US]] [--stats SECONDS]
  *             [--wait-tables SECONDS] [--record-cycles]
  *   edgelb-dp --dump-stats [--tables PATH]      per-lcore counters from the table file, no EAL
+ *   edgelb-dp --help | --version                 no EAL either
+ *
+ * Under systemd (Type=notify) it reports READY=1 once its ports are started with the table file
+ * open, and STOPPING=1; its own messages carry journal priorities when stderr is the journal.
  *
  * Workers are the EAL worker lcores (-l 0,1: lcore 1 forwards, lcore 0 reports); with a single
  * lcore the main lcore forwards. Worker i uses rx/tx queue i of every port.
@@ -14,9 +18,13 @@
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <systemd/sd-daemon.h>
 #include <unistd.h>
 
 #include <rte_eal.h>
@@ -28,6 +36,7 @@
 #include "control/lbtables_shm.h"
 #include "dataplane/dpdk/dp_port.h"
 #include "dataplane/dpdk/dp_worker.h"
+#include "version.h"
 
 #define DEFAULT_TABLES "/dev/shm/edgelb-tables"
 
@@ -50,20 +59,93 @@ struct dp_runtime {
 
 static struct dp_runtime dp_rt;
 
+/* stderr / stdout is the journal: lines there start with their priority ("<3>", "<6>") */
+static bool err_on_journal, out_on_journal;
+
+/* Whether fd is the stream systemd names in $JOURNAL_STREAM ("device:inode", systemd.exec(5)). */
+static bool fd_is_journal(int fd)
+{
+	const char *env = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat st;
+	char end;
+
+	if (!env || sscanf(env, "%llu:%llu%c", &dev, &ino, &end) != 2 || fstat(fd, &st))
+		return false;
+	return (unsigned long long)st.st_dev == dev && (unsigned long long)st.st_ino == ino;
+}
+
+/* An error: one line on stderr, "edgelb-dp: ...". */
+static void __attribute__((format(printf, 1, 2))) dp_err(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%sedgelb-dp: ", err_on_journal ? "<3>" : "");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
 static void on_signal(int sig)
 {
 	(void)sig;
 	dp_rt.stop = 1;
 }
 
-static void usage(void)
+static void usage_to(FILE *out)
 {
-	fprintf(stderr,
+	fprintf(out,
 		"usage: edgelb-dp [EAL options] -- [--tables PATH] [--port N]... "
 		"[--exception NIC:PORT]...\n"
 		"         [--conn-entries N] [--idle-backoff POLLS[:SLEEP_US]] [--stats SECONDS] "
 		"[--wait-tables SECONDS] [--record-cycles]\n"
-		"       edgelb-dp --dump-stats [--tables PATH]\n");
+		"       edgelb-dp --dump-stats [--tables PATH]\n"
+		"       edgelb-dp --help | --version\n"
+		"EAL options are DPDK's: edgelb-dp -l 0 --help lists them.\n");
+}
+
+static void usage(void)
+{
+	usage_to(stderr);
+}
+
+/* EAL's own --help (among the EAL options) prints its usage, then this. */
+static void eal_usage_hook(const char *prgname)
+{
+	usage_to(stdout);
+}
+
+/* --help or --version: answered (1), else 0. */
+static int help_or_version(const char *arg)
+{
+	if (!strcmp(arg, "--help") || !strcmp(arg, "-h")) {
+		usage_to(stdout);
+		return 1;
+	}
+	if (!strcmp(arg, "--version")) {
+		printf("edgelb-dp %s\n", EDGELB_VERSION);
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * --help and --version answer before EAL starts (it would want hugepages and devices): as the
+ * first argument, or among the application's options after "--". 1 if one was answered.
+ */
+static int early_options(int argc, char **argv)
+{
+	int i = 1;
+
+	if (argc > 1 && help_or_version(argv[1]))
+		return 1;
+	while (i < argc && strcmp(argv[i], "--"))
+		i++;
+	for (i++; i < argc; i++)
+		if (help_or_version(argv[i]))
+			return 1;
+	return 0;
 }
 
 static int parse_uint(const char *s, unsigned long max, unsigned long *out)
@@ -99,7 +181,7 @@ static int add_exception(struct dp_worker_cfg *c, const char *arg)
 		return -1;
 	i = nic_index(c, (uint16_t)nic);
 	if (i < 0) {
-		fprintf(stderr, "edgelb-dp: --exception %s: port %lu is not a --port\n", arg, nic);
+		dp_err("--exception %s: port %lu is not a --port", arg, nic);
 		return -1;
 	}
 	c->exc_ports[i] = (uint16_t)exc;
@@ -178,7 +260,7 @@ static int parse_options(int argc, char **argv, struct dp_options *o)
 		}
 	}
 	if (optind != argc) {
-		fprintf(stderr, "edgelb-dp: unexpected argument '%s'\n", argv[optind]);
+		dp_err("unexpected argument '%s'", argv[optind]);
 		usage();
 		return -1;
 	}
@@ -187,7 +269,7 @@ static int parse_options(int argc, char **argv, struct dp_options *o)
 	return 0;
 bad:
 	if (optind > 0 && optind <= argc)
-		fprintf(stderr, "edgelb-dp: bad option near '%s'\n", argv[optind - 1]);
+		dp_err("bad option near '%s'", argv[optind - 1]);
 	usage();
 	return -1;
 }
@@ -234,7 +316,7 @@ static int dump_stats(int argc, char **argv)
 		}
 	}
 	if (lb_shm_attach(path, &m, err, sizeof(err))) {
-		fprintf(stderr, "edgelb-dp: %s\n", err);
+		dp_err("%s", err);
 		return 1;
 	}
 	print_lcore_stats(&m, stdout);
@@ -257,7 +339,7 @@ static int attach_tables(struct dp_runtime *rt)
 		/* while waiting, a file being created (still empty) is retried like a missing one
 		 */
 		if (waited >= rt->opt.wait_tables_sec * 10 || rt->stop) {
-			fprintf(stderr, "edgelb-dp: tables: %s\n", err);
+			dp_err("tables: %s", err);
 			return rc;
 		}
 		usleep(100000);
@@ -278,16 +360,14 @@ static int start_ports(struct dp_runtime *rt)
 	rt->pool = rte_pktmbuf_pool_create("edgelb_mbufs", nmbufs, 256, 0,
 					   RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
 	if (!rt->pool) {
-		fprintf(stderr, "edgelb-dp: mbuf pool of %u: %s\n", nmbufs,
-			rte_strerror(rte_errno));
+		dp_err("mbuf pool of %u: %s", nmbufs, rte_strerror(rte_errno));
 		return -ENOMEM;
 	}
 	for (uint16_t i = 0; i < c->nnics && !rc; i++) {
 		if (!rte_eth_dev_is_valid_port(c->nic_ports[i]) ||
 		    (c->exc_ports[i] != DP_NO_PORT &&
 		     !rte_eth_dev_is_valid_port(c->exc_ports[i]))) {
-			fprintf(stderr, "edgelb-dp: no such port (%u ports present)\n",
-				rte_eth_dev_count_avail());
+			dp_err("no such port (%u ports present)", rte_eth_dev_count_avail());
 			return -ENODEV;
 		}
 		rc = dp_port_start(c->nic_ports[i], (uint16_t)rt->nworkers, rt->pool);
@@ -313,23 +393,21 @@ static int setup_workers(struct dp_runtime *rt)
 		if (rte_lcore_count() > 1 && lcore == rte_get_main_lcore())
 			continue;
 		if (lcore >= LB_SHM_MAX_LCORES) {
-			fprintf(stderr, "edgelb-dp: lcore %u >= %u\n", lcore, LB_SHM_MAX_LCORES);
+			dp_err("lcore %u >= %u", lcore, LB_SHM_MAX_LCORES);
 			return -EINVAL;
 		}
 		const struct lb_shm_lcore *slot = &rt->shm.lcores[lcore];
 
 		if (slot->state == LB_SHM_LCORE_ONLINE && slot->pid &&
 		    slot->pid != (uint32_t)getpid() && kill((pid_t)slot->pid, 0) == 0) {
-			fprintf(stderr, "edgelb-dp: lcore slot %u is used by running pid %u\n",
-				lcore, slot->pid);
+			dp_err("lcore slot %u is used by running pid %u", lcore, slot->pid);
 			return -EBUSY;
 		}
 		cfg.lcore_id = lcore;
 		cfg.queue = (uint16_t)i;
 		rc = dp_worker_init(&rt->workers[i], &cfg, &rt->shm);
 		if (rc) {
-			fprintf(stderr, "edgelb-dp: worker on lcore %u: %s\n", lcore,
-				strerror(-rc));
+			dp_err("worker on lcore %u: %s", lcore, strerror(-rc));
 			return rc;
 		}
 		i++;
@@ -386,11 +464,16 @@ int main(int argc, char **argv)
 	struct dp_runtime *rt = &dp_rt;
 	int n, rc;
 
+	err_on_journal = fd_is_journal(2);
+	out_on_journal = fd_is_journal(1);
+	if (early_options(argc, argv))
+		return 0;
 	if (argc > 1 && !strcmp(argv[1], "--dump-stats"))
 		return dump_stats(argc, argv);
+	rte_set_application_usage_hook(eal_usage_hook);
 	n = rte_eal_init(argc, argv);
 	if (n < 0) {
-		fprintf(stderr, "edgelb-dp: EAL init failed: %s\n", rte_strerror(rte_errno));
+		dp_err("EAL init failed: %s", rte_strerror(rte_errno));
 		return 1;
 	}
 	argv[n] = argv[0];
@@ -407,10 +490,13 @@ int main(int argc, char **argv)
 	if (!rc)
 		rc = start_ports(rt);
 	if (!rc) {
-		printf("edgelb-dp: forwarding with %u worker(s), tables %s\n", rt->nworkers,
-		       rt->opt.tables);
+		printf("%sedgelb-dp: forwarding with %u worker(s), tables %s\n",
+		       out_on_journal ? "<6>" : "", rt->nworkers, rt->opt.tables);
 		fflush(stdout);
+		sd_notifyf(0, "READY=1\nSTATUS=forwarding with %u worker(s), tables %s",
+			   rt->nworkers, rt->opt.tables);
 		run(rt);
+		sd_notify(0, "STOPPING=1");
 		print_lcore_stats(&rt->shm, stdout);
 	}
 	teardown(rt);

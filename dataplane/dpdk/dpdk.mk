@@ -1,9 +1,9 @@
 # dataplane/dpdk: edgelb-dp, the DPDK fast path, and its tests (parity with the fixtures and
 # with XDP over 100,000 flows). Objects that include DPDK headers get DPDK's cflags; -Wno-* for
 # warnings DPDK's own headers raise under -Wextra.
-DPDK_CFLAGS := $(shell pkg-config --cflags libdpdk 2>/dev/null) -Wno-missing-field-initializers
-DPDK_LIBS := $(shell pkg-config --libs libdpdk 2>/dev/null) -lrte_net_ring
-DP_BPF_LIBS := $(shell pkg-config --libs libbpf 2>/dev/null || echo -lbpf -lelf -lz)
+DPDK_CFLAGS = $(LIBDPDK_CFLAGS) -Wno-missing-field-initializers
+DPDK_LIBS = $(LIBDPDK_LIBS) -lrte_net_ring
+DP_BPF_LIBS = $(LIBBPF_LIBS)
 
 DP_SHM_OBJS := $(BUILD)/control/lbtables_shm.o $(BUILD)/control/lbtables.o
 DP_OBJS := $(BUILD)/dataplane/dpdk/dp_worker.o $(BUILD)/dataplane/dpdk/dp_port.o $(DP_SHM_OBJS)
@@ -12,8 +12,9 @@ $(BUILD)/dataplane/dpdk/%.o: dataplane/dpdk/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(DPDK_CFLAGS) -MMD -MP -c $< -o $@
 
+# libsystemd: sd_notify (READY=1 once the ports forward)
 $(BUILD)/edgelb-dp: $(BUILD)/dataplane/dpdk/dp_main.o $(DP_OBJS)
-	$(CC) $(CFLAGS) -o $@ $^ $(DPDK_LIBS)
+	$(CC) $(CFLAGS) -o $@ $^ $(DPDK_LIBS) $(LIBSYSTEMD_LIBS)
 
 BINS += $(BUILD)/edgelb-dp
 
