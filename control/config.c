@@ -1879,6 +1879,32 @@ static int check_ring_size(struct loader *ld, const struct edgelb_config *cfg)
 
 static const char *const root_keys[] = {"node", "health", "vips", "api", "metrics", "bgp", NULL};
 
+/* Every key check_keys() accepts, by section path (config_for_each_key() in config.h). */
+static const struct {
+	const char *section;
+	const char *const *keys;
+} key_tables[] = {
+    {"", root_keys},
+    {"node", node_keys},
+    {"node.interfaces", interface_keys},
+    {"node.dpdk", dpdk_keys},
+    {"health", health_keys},
+    {"vips", vip_keys},
+    {"vips.backends", backend_keys},
+    {"api", api_keys},
+    {"metrics", metrics_keys},
+    {"bgp", bgp_keys},
+    {"bgp.peers", peer_keys},
+    {"bgp.announce", announce_keys},
+};
+
+void config_for_each_key(void (*fn)(const char *section, const char *key, void *arg), void *arg)
+{
+	for (size_t t = 0; t < sizeof(key_tables) / sizeof(key_tables[0]); t++)
+		for (size_t k = 0; key_tables[t].keys[k]; k++)
+			fn(key_tables[t].section, key_tables[t].keys[k], arg);
+}
+
 static int load_root(struct loader *ld, config_t *lc)
 {
 	struct edgelb_config *cfg = ld->cfg;

@@ -272,6 +272,15 @@ bool config_node_equal(const struct config_node *a, const struct config_node *b)
 /* The whole bgp section (peers and announcements included). */
 bool config_bgp_equal(const struct config_bgp *a, const struct config_bgp *b);
 
+/*
+ * Calls fn for every key the loader accepts, from the same lists it checks files against.
+ * section is the path of the group the key belongs in: "" for the top level, "node",
+ * "node.interfaces" (each element of that list), "node.dpdk", "health", "vips",
+ * "vips.backends", "api", "metrics", "bgp", "bgp.peers", "bgp.announce". The `health` group
+ * of a VIP or backend takes the keys of section "health". For the manual page's drift test.
+ */
+void config_for_each_key(void (*fn)(const char *section, const char *key, void *arg), void *arg);
+
 /* Readable names of enum values, as written in the file ("tcp", "l2dsr", "drain", ...). */
 const char *config_backend_state_name(enum config_backend_state state);
 const char *config_vip_forwarding_name(enum config_vip_forwarding fwd);
