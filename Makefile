@@ -51,7 +51,7 @@ INTEG_TESTS :=
 BENCHES     :=
 
 # Goals that install packages (or need none) and so must not be refused for missing ones.
-DEPS_GOALS := deps test unit-test integ-test bench demo fresh-check deb clean format help
+DEPS_GOALS := deps test unit-test integ-test bench bench-plots demo fresh-check deb clean format help
 ifneq ($(filter-out $(DEPS_GOALS),$(or $(MAKECMDGOALS),all)),)
 MISSING_DEPS := $(shell bash scripts/deps.sh --check build)
 ifneq ($(MISSING_DEPS),)
@@ -96,7 +96,8 @@ run-unit-test: all
 	@bash scripts/run-tests.sh $(UNIT_TESTS) --
 run-integ-test: bpffs all
 	@bash scripts/run-tests.sh -- $(INTEG_TESTS)
-run-bench: bpffs all $(BENCHES)
+# its recipe, bench/plots.mk: each of $(BENCHES) in turn, logged, then charted
+run-bench: bpffs all
 run-demo: bpffs all
 	@bash scripts/demo.sh
 
