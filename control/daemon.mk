@@ -1,11 +1,10 @@
-# control/daemon.mk - edgelbd (the control daemon), edgelbctl (its CLI), and their integration
-# tests. With node.forwarding = "dpdk" it writes edgelb-dp's table file (control/dpdk_attach.c,
-# control/lbtables_shm.c, no DPDK library needed). edgelbd links the config loader, health checker, Maglev builder, table writer, libbpf,
-# libmnl (neighbours), libmicrohttpd (metrics), jemalloc (its allocator), libsystemd (sd_notify)
-# and the BGP speaker (control/bgp, glued in by control/announce.c).
+# control/daemon.mk - edgelbd, the control daemon, and its integration tests. edgelbd links the
+# config loader, health checker, Maglev builder, table writers (BPF maps for XDP; edgelb-dp's
+# table file for DPDK, no DPDK library needed), libbpf, libmnl (neighbours), libmicrohttpd
+# (metrics), jemalloc (its allocator), libsystemd (sd_notify) and the BGP speaker (control/bgp,
+# glued in by control/announce.c).
 
 EDGELBD := $(BUILD)/edgelbd
-EDGELBCTL := $(BUILD)/edgelbctl
 
 EDGELBD_OBJS := $(BUILD)/control/edgelbd.o $(BUILD)/control/daemon.o \
 	$(BUILD)/control/xdp_attach.o $(BUILD)/control/neigh.o $(BUILD)/control/api.o \
@@ -24,10 +23,7 @@ $(BUILD)/control/xdp_attach.o: $(BUILD)/bpf/lb.skel.h
 $(EDGELBD): $(EDGELBD_OBJS)
 	$(CC) $(CFLAGS) $^ -o $@ $(EDGELBD_LIBS)
 
-$(EDGELBCTL): $(BUILD)/control/edgelbctl.o $(BUILD)/control/config.o
-	$(CC) $(CFLAGS) $^ -o $@ -lconfig
-
-BINS += $(EDGELBD) $(EDGELBCTL)
+BINS += $(EDGELBD)
 INTEG_TESTS += tests/integration/test_edgelbd_lab.sh tests/integration/test_edgelbd_ipv6.sh
 # the anycast lab (scripts/lab.sh) with BIRD 2: BGP, ECMP, failover between regions, drain
 INTEG_TESTS += tests/integration/test_lab_anycast.sh tests/integration/test_lab_restart.sh

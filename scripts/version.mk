@@ -14,7 +14,7 @@ $(VERSION_H): version-h-force
 	if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv -f $@.tmp $@; fi
 
 # The programs that print it (edgelb-decap compiles straight from its source).
-$(BUILD)/control/edgelbd.o $(BUILD)/control/edgelbctl.o $(BUILD)/dataplane/dpdk/dp_main.o \
+$(BUILD)/control/edgelbd.o $(BUILD)/tools/edgelbctl.o $(BUILD)/dataplane/dpdk/dp_main.o \
 	$(BUILD)/edgelb-decap: $(VERSION_H)
 
 # What the programs tell an operator and systemd: --help/--version, version.sh's forms, journal

@@ -167,7 +167,7 @@ out=$("$BUILD/edgelbd" -c "$WORK/example.conf" --check 2>&1) ||
 "$BUILD/edgelbctl" --help >"$WORK/ctl-help" 2>&1 || fail "edgelbctl --help exited $?"
 awk '/^commands:/ { c = 1; next } c && /^[^ ]/ { c = 0 } c && /^  [a-z]/ { print $1 }' \
 	"$WORK/ctl-help" | sort -u >"$WORK/cmd-help"
-sed -n '/cmds\[\] = {/,/};/p' "$SRC_DIR/control/edgelbctl.c" | grep -oE '"[a-z-]+"' | tr -d '"' |
+sed -n '/cmds\[\] = {/,/};/p' "$SRC_DIR/tools/edgelbctl.c" | grep -oE '"[a-z-]+"' | tr -d '"' |
 	sort -u >"$WORK/cmd-table"
 sed -n '/^static int run_request/,/^}/p' "$SRC_DIR/control/api.c" |
 	grep -oE 'strcmp\(c, "[a-z-]+"\)' | sed -E 's/.*"(.*)".*/\1/' | sort -u >"$WORK/cmd-daemon"
@@ -227,8 +227,8 @@ check_options() {
 	pass "$name checked against the options of $bin"
 }
 check_options edgelbd edgelbd.8 "$SRC_DIR/control/edgelbd.c"
-check_options edgelbctl edgelbctl.8 "$SRC_DIR/control/edgelbctl.c"
-check_options edgelb-decap edgelb-decap.8 "$SRC_DIR/control/edgelb_decap.c"
+check_options edgelbctl edgelbctl.8 "$SRC_DIR/tools/edgelbctl.c"
+check_options edgelb-decap edgelb-decap.8 "$SRC_DIR/tools/edgelb_decap.c"
 check_options edgelb-dp edgelb-dp.8 "$SRC_DIR/dataplane/dpdk/dp_main.c"
 
 echo
