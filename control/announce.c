@@ -16,6 +16,7 @@
 #include "control/bgp/bgp.h"
 #include "control/bgp/policy.h"
 #include "control/bgp/sock.h"
+#include "control/lib/log.h"
 
 #define NS_PER_SEC    1000000000ull
 #define MAX_PEERS_OUT 64

@@ -20,6 +20,7 @@
 #include <stddef.h>
 
 #include "control/daemon.h"
+#include "control/lib/textbuf.h"
 
 struct ed_announce;
 struct bgp_route;

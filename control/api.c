@@ -6,6 +6,7 @@
 #include "control/api.h"
 
 #include "control/announce.h"
+#include "control/lib/log.h"
 
 #include <errno.h>
 #include <stdio.h>

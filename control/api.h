@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "control/daemon.h"
+#include "control/lib/textbuf.h"
 
 #define API_REQUEST_MAX 512
 

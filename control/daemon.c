@@ -2,7 +2,7 @@
 /*
  * daemon.c - edgelbd's runtime: building it from the config (adopting a pinned fast path), the
  * per-VIP reconcile that turns health, admin state and next hops into backend rows and a Maglev
- * ring, the VIP entry sync by difference, reload as a diff, logging, and the notifications to
+ * ring, the VIP entry sync by difference, reload as a diff, and the notifications to
  * the service manager (sd_notify; see daemon.h).
  */
 #include "control/daemon.h"
@@ -17,127 +17,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <syslog.h>
 #include <systemd/sd-daemon.h>
 #include <time.h>
 
 #include "control/lbtables_shm.h"
+#include "control/lib/log.h"
+#include "control/lib/neigh.h"
+#include "control/lib/textbuf.h"
 #include "control/maglev.h"
-#include "control/neigh.h"
 
 #define PROVISIONAL_POLL_NS (50ull * 1000 * 1000)
-
-struct ed_log_settings ed_log_settings = {.level = ED_LOG_INFO};
-
-/* ---- logging ---- */
-
-static const char *const level_names[] = {"error", "warn", "info", "debug"};
-
-int ed_log_level_parse(const char *text, enum ed_log_level *out)
-{
-	for (int i = ED_LOG_ERROR; i <= ED_LOG_DEBUG; i++)
-		if (!strcmp(text, level_names[i])) {
-			*out = (enum ed_log_level)i;
-			return 0;
-		}
-	return -1;
-}
-
-bool ed_log_stderr_is_journal(void)
-{
-	const char *env = getenv("JOURNAL_STREAM");
-	unsigned long long dev, ino;
-	struct stat st;
-	char end;
-
-	if (!env || sscanf(env, "%llu:%llu%c", &dev, &ino, &end) != 2 || fstat(2, &st))
-		return false;
-	return (unsigned long long)st.st_dev == dev && (unsigned long long)st.st_ino == ino;
-}
-
-void ed_log(enum ed_log_level level, const char *fmt, ...)
-{
-	static const int syslog_prio[] = {LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG};
-	char msg[1024], stamp[40];
-	struct timespec ts;
-	struct tm tm;
-	va_list ap;
-
-	if (level > ed_log_settings.level)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	if (ed_log_settings.journal) {
-		fprintf(stderr, "<%d>%s: %s\n", syslog_prio[level], level_names[level], msg);
-	} else {
-		clock_gettime(CLOCK_REALTIME, &ts);
-		gmtime_r(&ts.tv_sec, &tm);
-		strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm);
-		fprintf(stderr, "%s.%03ldZ edgelbd %s: %s\n", stamp, ts.tv_nsec / 1000000,
-			level_names[level], msg);
-	}
-	if (ed_log_settings.syslog)
-		syslog(syslog_prio[level], "%s", msg);
-}
-
-/* ---- text buffer ---- */
-
-void tb_printf(struct textbuf *tb, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (tb->oom)
-		return;
-	for (;;) {
-		size_t room = tb->cap - tb->len;
-
-		va_start(ap, fmt);
-		n = vsnprintf(tb->data ? tb->data + tb->len : NULL, room, fmt, ap);
-		va_end(ap);
-		if (n < 0) {
-			tb->oom = true;
-			return;
-		}
-		if ((size_t)n < room) {
-			tb->len += (size_t)n;
-			return;
-		}
-		size_t cap = (tb->cap ? tb->cap * 2 : 4096) + (size_t)n;
-		char *grown = realloc(tb->data, cap);
-
-		if (!grown) {
-			tb->oom = true;
-			return;
-		}
-		tb->data = grown;
-		tb->cap = cap;
-	}
-}
-
-void tb_json_str(struct textbuf *tb, const char *s)
-{
-	tb_printf(tb, "\"");
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '"' || c == '\\')
-			tb_printf(tb, "\\%c", c);
-		else if (c < 0x20)
-			tb_printf(tb, "\\u%04x", c);
-		else
-			tb_printf(tb, "%c", c);
-	}
-	tb_printf(tb, "\"");
-}
-
-void tb_free(struct textbuf *tb)
-{
-	free(tb->data);
-	memset(tb, 0, sizeof(*tb));
-}
 
 const char *ed_table_state_name(uint8_t state)
 {

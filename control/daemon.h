@@ -4,60 +4,23 @@
  * (admin up, health up, next-hop MAC known), one Maglev ring per VIP from them, and the sync of
  * node settings, backend slots, rings and VIP entries into the fast path, in an order that never
  * shows a packet a ring pointing at a backend the table calls DOWN. Also the reload diff, drain /
- * undrain, the per-VIP "healthy" verdict and the hook where BGP plugs in, and logging.
+ * undrain, the per-VIP "healthy" verdict and the hook where BGP plugs in.
  *
- * Everything runs on one event loop (control/evloop.h); nothing here is thread-safe.
+ * Everything runs on one event loop (control/lib/evloop.h); nothing here is thread-safe.
  */
 #ifndef EDGELB_CONTROL_DAEMON_H
 #define EDGELB_CONTROL_DAEMON_H
 
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "control/config.h"
 #include "control/dpdk_attach.h"
-#include "control/evloop.h"
+#include "control/lib/evloop.h"
 #include "control/health.h"
 #include "control/lbtables.h"
 #include "control/xdp_attach.h"
-
-/*
- * ---- logging: stderr with a timestamp, one line per event; syslog optional ----
- * When stderr is the journal (systemd), each line starts with its priority instead ("<3>" error,
- * "<4>" warn, "<6>" info, "<7>" debug), which journald strips and records; the journal has its own
- * timestamps.
- */
-enum ed_log_level { ED_LOG_ERROR, ED_LOG_WARN, ED_LOG_INFO, ED_LOG_DEBUG };
-
-struct ed_log_settings {
-	enum ed_log_level level;
-	bool syslog;
-	bool journal; /* stderr is the journal: ed_log_stderr_is_journal() */
-};
-extern struct ed_log_settings ed_log_settings;
-
-/*
- * Whether stderr is the stream systemd names in $JOURNAL_STREAM ("device:inode", see
- * systemd.exec(5)): a child that redirected stderr elsewhere still inherits the variable.
- */
-bool ed_log_stderr_is_journal(void);
-
-void ed_log(enum ed_log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* "error", "warn", "info", "debug" -> 0 and *out; else -1 */
-int ed_log_level_parse(const char *text, enum ed_log_level *out);
-
-/* ---- a growing text buffer for API answers and metrics ---- */
-struct textbuf {
-	char *data;
-	size_t len, cap;
-	bool oom;
-};
-void tb_printf(struct textbuf *tb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* a JSON string literal, quotes included */
-void tb_json_str(struct textbuf *tb, const char *s);
-void tb_free(struct textbuf *tb);
 
 /* ---- runtime state ---- */
 struct ed_vip;

@@ -7,13 +7,13 @@
 EDGELBD := $(BUILD)/edgelbd
 
 EDGELBD_OBJS := $(BUILD)/control/edgelbd.o $(BUILD)/control/daemon.o \
-	$(BUILD)/control/xdp_attach.o $(BUILD)/control/neigh.o $(BUILD)/control/api.o \
+	$(BUILD)/control/xdp_attach.o $(BUILD)/control/api.o \
 	$(BUILD)/control/metrics.o $(BUILD)/control/config.o $(BUILD)/control/health.o \
-	$(BUILD)/control/evloop.o $(BUILD)/control/maglev.o $(BUILD)/control/lbtables.o \
+	$(BUILD)/control/maglev.o $(BUILD)/control/lbtables.o \
 	$(BUILD)/control/lbtables_bpf.o $(BUILD)/control/announce.o \
 	$(BUILD)/control/dpdk_attach.o $(BUILD)/control/lbtables_shm.o $(BUILD)/control/ring_cache.o \
 	$(BUILD)/control/bgp/msg.o $(BUILD)/control/bgp/speaker.o $(BUILD)/control/bgp/sock.o \
-	$(BUILD)/control/bgp/policy.o
+	$(BUILD)/control/bgp/policy.o $(BUILD)/control/lib.a
 EDGELBD_LIBS = $(LIBBPF_LIBS) \
 	-lconfig -lmnl -lmicrohttpd -ljemalloc $(LIBSYSTEMD_LIBS)
 
@@ -55,7 +55,6 @@ UNIT_TESTS += $(ANNOUNCE_TEST)
 # Unit test of the DPDK attach (table file create/adopt/lock, worker slots, interfaces).
 DPDK_ATTACH_TEST := $(BUILD)/tests/unit/test_dpdk_attach
 $(DPDK_ATTACH_TEST): $(BUILD)/tests/unit/test_dpdk_attach.o $(BUILD)/control/dpdk_attach.o \
-		$(BUILD)/control/lbtables_shm.o $(BUILD)/control/lbtables.o $(BUILD)/control/neigh.o \
-		$(BUILD)/control/evloop.o
+		$(BUILD)/control/lbtables_shm.o $(BUILD)/control/lbtables.o $(BUILD)/control/lib.a
 	$(CC) $(CFLAGS) $^ -o $@ -lcmocka -lmnl
 UNIT_TESTS += $(DPDK_ATTACH_TEST)

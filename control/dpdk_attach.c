@@ -4,7 +4,7 @@
  * interfaces, and read edgelb-dp's worker slots (see dpdk_attach.h).
  */
 #include "control/dpdk_attach.h"
-#include "control/neigh.h"
+#include "control/lib/neigh.h"
 
 #include <errno.h>
 #include <net/if.h>

@@ -19,6 +19,7 @@
 #include "control/announce.h"
 #include "control/api.h"
 #include "control/daemon.h"
+#include "control/lib/log.h"
 #include "control/metrics.h"
 #include "version.h"
 

@@ -26,7 +26,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
-#include "control/evloop.h"
+#include "control/lib/evloop.h"
 
 #define HEALTH_PATH_MAX       256 /* including the NUL */
 #define HEALTH_HOST_MAX       256

@@ -7,6 +7,7 @@
 #include "control/metrics.h"
 
 #include "control/announce.h"
+#include "control/lib/log.h"
 
 #include <arpa/inet.h>
 #include <errno.h>

@@ -9,6 +9,7 @@
 #define EDGELB_CONTROL_METRICS_H
 
 #include "control/daemon.h"
+#include "control/lib/textbuf.h"
 
 struct metrics_server;
 

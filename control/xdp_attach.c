@@ -5,7 +5,7 @@
  * compatible); attachments are bpf_links pinned next to them, so they outlive the process.
  */
 #include "control/xdp_attach.h"
-#include "control/neigh.h"
+#include "control/lib/neigh.h"
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>

@@ -2,7 +2,7 @@
 /*
  * bgp.h - edgelbd's announce-only BGP-4 speaker: the API the daemon uses.
  *
- * One speaker runs on the daemon's event loop (control/evloop.h) and holds any number of eBGP
+ * One speaker runs on the daemon's event loop (control/lib/evloop.h) and holds any number of eBGP
  * peers. It announces the routes handed to bgp_announce() to every peer whose session is
  * Established (and to every peer that reaches Established later), withdraws them on
  * bgp_withdraw(), and ignores every route the peers send, after validating each message fully.
@@ -38,7 +38,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
-#include "control/evloop.h"
+#include "control/lib/evloop.h"
 #include "dataplane/core/tables.h"
 
 #define BGP_PORT                  179

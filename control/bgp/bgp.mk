@@ -1,12 +1,12 @@
 # control/bgp/bgp.mk - the announce-only BGP speaker, its unit tests, the test driver and the
 # integration tests against BIRD 2.
-# Programs that embed the speaker link $(BGP_OBJS) (plus control/evloop.o, which they have).
+# Programs that embed the speaker link $(BGP_OBJS) (plus control/lib/evloop.o, which they have).
 # The unit tests and the driver are built from source with the sanitizers (address, undefined),
 # so that hostile input in the tests also proves memory safety; the plain objects stay clean.
 
 BGP_SRCS := control/bgp/msg.c control/bgp/speaker.c control/bgp/sock.c control/bgp/policy.c
 BGP_HDRS := control/bgp/bgp.h control/bgp/msg.h control/bgp/sock.h control/bgp/policy.h \
-	control/evloop.h dataplane/core/tables.h
+	control/lib/evloop.h dataplane/core/tables.h
 BGP_OBJS := $(BGP_SRCS:%.c=$(BUILD)/%.o)
 BGP_SAN_CFLAGS = $(CFLAGS) $(SAN) -fno-sanitize-recover=all
 
@@ -18,7 +18,7 @@ BINS += $(BGP_DRIVER)
 UNIT_TESTS += $(BGP_UNIT_TESTS)
 INTEG_TESTS += tests/integration/test_bgp_bird.sh tests/integration/test_bgp_hostile.sh
 
-$(BGP_DRIVER): tests/bgp/bgp_driver.c $(BGP_SRCS) control/evloop.c $(BGP_HDRS)
+$(BGP_DRIVER): tests/bgp/bgp_driver.c $(BGP_SRCS) control/lib/evloop.c $(BGP_HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(BGP_SAN_CFLAGS) -o $@ $(filter %.c,$^)
 
@@ -32,7 +32,7 @@ $(BUILD)/tests/unit/test_bgp_policy: tests/unit/test_bgp_policy.c control/bgp/po
 	@mkdir -p $(dir $@)
 	$(CC) $(BGP_SAN_CFLAGS) -o $@ $(filter %.c,$^) -lcmocka
 
-$(BUILD)/tests/unit/test_bgp_fsm: tests/unit/test_bgp_fsm.c $(BGP_SRCS) control/evloop.c \
+$(BUILD)/tests/unit/test_bgp_fsm: tests/unit/test_bgp_fsm.c $(BGP_SRCS) control/lib/evloop.c \
 		$(BGP_HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(BGP_SAN_CFLAGS) -o $@ $(filter %.c,$^) -lcmocka

@@ -5,11 +5,11 @@
 TESTBACKEND_COMMON := $(BUILD)/tests/backend/httpmini.o
 
 $(BUILD)/edgelb-testbackend: $(BUILD)/tests/backend/testbackend.o $(TESTBACKEND_COMMON) \
-		$(BUILD)/control/evloop.o
+		$(BUILD)/control/lib/evloop.o
 	$(CC) $(CFLAGS) $^ -o $@
 
 $(BUILD)/edgelb-sseclient: $(BUILD)/tests/backend/sseclient.o $(TESTBACKEND_COMMON) \
-		$(BUILD)/control/evloop.o
+		$(BUILD)/control/lib/evloop.o
 	$(CC) $(CFLAGS) $^ -o $@
 
 # The unit test is built with the sanitizers: the parsers take hostile input.

@@ -4,14 +4,14 @@
  * HOST:PORT (through the load balancer, or straight to a test backend), reads every SSE event and
  * reports per stream which backend served it, how many tokens arrived, whether [DONE] came and
  * what went wrong. Failover tests use it to see which streams survived a backend going away.
- * One thread, one epoll loop (control/evloop), non-blocking sockets.
+ * One thread, one epoll loop (control/lib/evloop), non-blocking sockets.
  *
  * Output, one line per stream, then a summary:
  *   stream <i> backend=<name> tokens=<n> done=<0|1> error=<text>
  *   summary streams=<N> ok=<n> failed=<n> tokens=<n> backends=<name>:<n>,... elapsed_ms=<ms>
  * Exit status 0 only if every stream got all its tokens and [DONE]; 1 otherwise; 2 bad usage.
  */
-#include "control/evloop.h"
+#include "control/lib/evloop.h"
 #include "tests/backend/httpmini.h"
 
 #include <arpa/inet.h>

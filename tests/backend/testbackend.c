@@ -7,9 +7,9 @@
  *   GET  /metrics                                Prometheus text, vllm:num_requests_* gauges
  *   POST /admin/health/ok|fail|hang              switch /health (also SIGUSR1 fail, SIGUSR2 ok)
  * Every response names the backend (X-Backend header and JSON bodies) so tests can see where the
- * load balancer sent a flow. One epoll loop (control/evloop) drives sockets and token timers.
+ * load balancer sent a flow. One epoll loop (control/lib/evloop) drives sockets and token timers.
  */
-#include "control/evloop.h"
+#include "control/lib/evloop.h"
 #include "tests/backend/httpmini.h"
 
 #include <arpa/inet.h>

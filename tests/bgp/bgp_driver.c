@@ -15,7 +15,7 @@
  */
 #include "control/bgp/bgp.h"
 #include "control/bgp/sock.h"
-#include "control/evloop.h"
+#include "control/lib/evloop.h"
 
 #include <arpa/inet.h>
 #include <errno.h>

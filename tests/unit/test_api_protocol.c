@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "control/api.h"
+#include "control/lib/log.h"
 #include "control/metrics.h"
 
 struct fixture {

@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "control/daemon.h"
+#include "control/lib/log.h"
 
 #define RING_M    251 /* prime */
 #define N_BACKEND 3

@@ -23,7 +23,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "control/evloop.h"
+#include "control/lib/evloop.h"
 #include "control/health.h"
 
 #define MAX_CONNS  256

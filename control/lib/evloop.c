@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* evloop.c - epoll + timer heap event loop (see evloop.h). */
-#include "control/evloop.h"
+#include "control/lib/evloop.h"
 
 #include <errno.h>
 #include <stdlib.h>

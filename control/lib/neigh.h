@@ -7,14 +7,14 @@
  * Policy: an address keeps the last MAC the kernel knew for it. A deleted or failed entry does not
  * erase it (the health checks decide whether the backend is reachable); a new MAC replaces it.
  */
-#ifndef EDGELB_CONTROL_NEIGH_H
-#define EDGELB_CONTROL_NEIGH_H
+#ifndef EDGELB_CONTROL_LIB_NEIGH_H
+#define EDGELB_CONTROL_LIB_NEIGH_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#include "control/evloop.h"
+#include "control/lib/evloop.h"
 #include "dataplane/core/tables.h"
 
 struct neigh_table;

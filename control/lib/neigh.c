@@ -3,7 +3,7 @@
  * neigh.c - the kernel neighbour table mirrored over rtnetlink with libmnl (see neigh.h). A
  * handful of backends per node: a flat array searched linearly is enough.
  */
-#include "control/neigh.h"
+#include "control/lib/neigh.h"
 
 #include <errno.h>
 #include <fcntl.h>

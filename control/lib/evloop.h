@@ -4,8 +4,8 @@
  * of one-shot timers on CLOCK_MONOTONIC. Health checks, the BGP speaker, the API socket and the
  * metrics server all run on one loop, one thread; nothing blocks.
  */
-#ifndef EDGELB_CONTROL_EVLOOP_H
-#define EDGELB_CONTROL_EVLOOP_H
+#ifndef EDGELB_CONTROL_LIB_EVLOOP_H
+#define EDGELB_CONTROL_LIB_EVLOOP_H
 
 #include <stdbool.h>
 #include <stdint.h>
