@@ -1,7 +1,7 @@
 # bench/xdp.mk - the XDP benchmarks: `make bench-xdp` (root) runs the BPF_PROG_TEST_RUN
 # per-packet cost (bench/xdp_testrun.c) and the live veth chain (bench/xdp_live.sh), each against
 # the MAC-swap baseline in the same run. See bench/README.md, results in docs/benchmarks.md.
-XDP_BENCH_LIBS := $(BUILD)/libedgelb-tables.a \
+XDP_BENCH_LIBS = $(BUILD)/libedgelb-tables.a \
 	$(LIBBPF_LIBS)
 XDP_BENCH_BPF := $(BUILD)/bench/xdp_gen.bpf.o $(BUILD)/bench/xdp_sink.bpf.o
 .SECONDARY: $(XDP_BENCH_BPF)
