@@ -2,8 +2,9 @@
 /*
  * lbtables.h - how the control side writes the fast path's tables and reads its counters,
  * whichever fast path it is: BPF maps for XDP (lbtables_bpf.c), process memory for the userspace
- * runner (dataplane/user), shared memory for DPDK. One interface, so edgelbd, the tests and the
- * benchmarks configure every runner with the same code.
+ * runner (dataplane/user), shared memory for DPDK (lbtables_shm.c). One interface (struct lbt_ops,
+ * dataplane/core/tables.h), so edgelbd, the tests and the benchmarks configure every runner with
+ * the same code; here the helpers over it and the XDP implementation.
  *
  * VIP entries: a configured VIP becomes up to three fast-path entries (lbt_vip_entries()):
  * its own (addr, proto, port) key; one ICMP key per VIP address (echo and "is this a VIP
@@ -17,27 +18,6 @@
 #include <stdint.h>
 
 #include "dataplane/core/tables.h"
-
-struct lbt;
-
-struct lbt_ops {
-	int (*set_node)(struct lbt *t, const struct lb_node_cfg *node);
-	int (*set_filter)(struct lbt *t, const struct lb_vip_filter *filter);
-	int (*set_vip)(struct lbt *t, const struct lb_vip_key *key, const struct lb_vip_meta *meta);
-	int (*del_vip)(struct lbt *t, const struct lb_vip_key *key);
-	/* Replace a VIP's ring whole: a packet sees the old ring or the new one, never a mix. */
-	int (*set_ring)(struct lbt *t, uint32_t vip_id, const uint32_t *ring, uint32_t size);
-	int (*set_backend)(struct lbt *t, uint32_t id, const struct lb_backend *be);
-	/* Counters, summed over CPUs / lcores. */
-	int (*read_global)(struct lbt *t, struct lb_global_stats *sum);
-	int (*read_vip_stats)(struct lbt *t, uint32_t vip_id, struct lb_vip_stats *sum);
-	int (*read_backend_stats)(struct lbt *t, uint32_t id, struct lb_backend_stats *sum);
-	int (*clear_conns)(struct lbt *t);
-};
-
-struct lbt {
-	const struct lbt_ops *ops;
-};
 
 /* A VIP as the control side knows it. */
 struct lbt_vip {

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * lbtables_shm.c - the lbtables.h interface over the DPDK fast path's shared-memory table file
- * (layout and protocol in lbtables_shm.h): creating / adopting / attaching the file, seqlocked
+ * (layout and protocol in dataplane/core/shm_tables.h): creating / adopting the file, seqlocked
  * record writes, double-buffered rings with a wait for quiescent workers, counter sums.
  */
 #include "control/lbtables_shm.h"
@@ -9,7 +9,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,127 +26,6 @@ struct lbt_shm {
 };
 
 #define SHM(t) ((struct lbt_shm *)(t))
-
-static uint64_t align_up(uint64_t x)
-{
-	return (x + LB_SHM_ALIGN - 1) & ~(uint64_t)(LB_SHM_ALIGN - 1);
-}
-
-uint64_t lb_shm_layout(uint32_t ring_cap, uint64_t *off_tables, uint64_t *off_lcores,
-		       uint64_t *off_rings)
-{
-	uint64_t tables = align_up(sizeof(struct lb_shm_header));
-	uint64_t lcores = align_up(tables + sizeof(struct lb_shm_tables));
-	uint64_t rings =
-	    align_up(lcores + (uint64_t)LB_SHM_MAX_LCORES * sizeof(struct lb_shm_lcore));
-
-	*off_tables = tables;
-	*off_lcores = lcores;
-	*off_rings = rings;
-	return align_up(rings + (uint64_t)LB_MAX_VIPS * 2 * ring_cap * sizeof(uint32_t));
-}
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
-static void map_sections(struct lb_shm_map *m)
-{
-	m->hdr = m->base;
-	m->tables = (void *)((char *)m->base + m->hdr->off_tables);
-	m->lcores = (void *)((char *)m->base + m->hdr->off_lcores);
-	m->rings = (void *)((char *)m->base + m->hdr->off_rings);
-}
-
-/* Does an existing header describe a file this code can use? */
-static int check_header(const struct lb_shm_header *h, uint64_t file_size, char *err, size_t errlen)
-{
-	uint64_t ot, ol, orr;
-
-	if (h->magic != LB_SHM_MAGIC) {
-		set_err(err, errlen, "not an edgelb table file (bad magic)");
-		return -EINVAL;
-	}
-	if (h->tables_version != LB_TABLES_VERSION || h->layout != LB_SHM_LAYOUT) {
-		set_err(err, errlen, "table version %u/%u, this build uses %u/%u",
-			h->tables_version, h->layout, LB_TABLES_VERSION, LB_SHM_LAYOUT);
-		return -EPROTO;
-	}
-	if (h->ring_cap < 1 || h->ring_cap > LB_RING_SIZE_MAX ||
-	    h->max_lcores != LB_SHM_MAX_LCORES) {
-		set_err(err, errlen, "ring capacity %u / lcores %u out of range", h->ring_cap,
-			h->max_lcores);
-		return -EINVAL;
-	}
-	if (lb_shm_layout(h->ring_cap, &ot, &ol, &orr) != h->file_size ||
-	    h->file_size != file_size || h->off_tables != ot || h->off_lcores != ol ||
-	    h->off_rings != orr) {
-		set_err(err, errlen, "file size %llu does not match its header",
-			(unsigned long long)file_size);
-		return -EINVAL;
-	}
-	return 0;
-}
-
-int lb_shm_attach(const char *path, struct lb_shm_map *m, char *err, size_t errlen)
-{
-	struct lb_shm_header h;
-	struct stat st;
-	int rc;
-
-	memset(m, 0, sizeof(*m));
-	m->fd = open(path, O_RDWR | O_CLOEXEC);
-	if (m->fd < 0) {
-		rc = -errno;
-		set_err(err, errlen, "%s: %s", path, strerror(errno));
-		return rc;
-	}
-	if (fstat(m->fd, &st) || pread(m->fd, &h, sizeof(h), 0) != (ssize_t)sizeof(h)) {
-		set_err(err, errlen, "%s: too short or unreadable", path);
-		rc = -EINVAL;
-		goto fail;
-	}
-	rc = check_header(&h, (uint64_t)st.st_size, err, errlen);
-	if (rc)
-		goto fail;
-	m->size = h.file_size;
-	m->base = mmap(NULL, m->size, PROT_READ | PROT_WRITE, MAP_SHARED, m->fd, 0);
-	if (m->base == MAP_FAILED) {
-		rc = -errno;
-		set_err(err, errlen, "%s: mmap: %s", path, strerror(errno));
-		m->base = NULL;
-		goto fail;
-	}
-	map_sections(m);
-	/* the reader writes its lcore slots only: the rest is read-only to it */
-	if (mprotect(m->base, h.off_lcores, PROT_READ) ||
-	    mprotect((char *)m->base + h.off_rings, m->size - h.off_rings, PROT_READ)) {
-		rc = -errno;
-		set_err(err, errlen, "%s: mprotect: %s", path, strerror(errno));
-		goto fail;
-	}
-	return 0;
-fail:
-	lb_shm_detach(m);
-	return rc;
-}
-
-void lb_shm_detach(struct lb_shm_map *m)
-{
-	if (m->base)
-		munmap(m->base, m->size);
-	if (m->fd >= 0)
-		close(m->fd);
-	memset(m, 0, sizeof(*m));
-	m->fd = -1;
-}
 
 /* ---- writer helpers ---- */
 
@@ -435,21 +313,21 @@ static int open_writer(struct lbt_shm *w, const char *path, uint32_t ring_cap, c
 
 	m->fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (m->fd < 0) {
-		set_err(err, errlen, "%s", strerror(errno));
+		lb_shm_set_err(err, errlen, "%s", strerror(errno));
 		return -errno;
 	}
 	if (flock(m->fd, LOCK_EX | LOCK_NB)) {
-		set_err(err, errlen, "another writer holds the file");
+		lb_shm_set_err(err, errlen, "another writer holds the file");
 		return -EBUSY;
 	}
 	if (fstat(m->fd, &st)) {
-		set_err(err, errlen, "fstat: %s", strerror(errno));
+		lb_shm_set_err(err, errlen, "fstat: %s", strerror(errno));
 		return -errno;
 	}
 	fresh = st.st_size == 0;
 	if (fresh && ftruncate(m->fd, (off_t)size)) {
-		set_err(err, errlen, "cannot size the file to %llu bytes: %s",
-			(unsigned long long)size, strerror(errno));
+		lb_shm_set_err(err, errlen, "cannot size the file to %llu bytes: %s",
+			       (unsigned long long)size, strerror(errno));
 		return -errno;
 	}
 	if (!fresh) {
@@ -457,15 +335,15 @@ static int open_writer(struct lbt_shm *w, const char *path, uint32_t ring_cap, c
 		int rc;
 
 		if (pread(m->fd, &h, sizeof(h), 0) != (ssize_t)sizeof(h)) {
-			set_err(err, errlen, "unreadable header");
+			lb_shm_set_err(err, errlen, "unreadable header");
 			return -EINVAL;
 		}
-		rc = check_header(&h, (uint64_t)st.st_size, err, errlen);
+		rc = lb_shm_check_header(&h, (uint64_t)st.st_size, err, errlen);
 		if (rc)
 			return rc;
 		if (h.ring_cap != ring_cap) {
-			set_err(err, errlen, "existing file has ring capacity %u, not %u",
-				h.ring_cap, ring_cap);
+			lb_shm_set_err(err, errlen, "existing file has ring capacity %u, not %u",
+				       h.ring_cap, ring_cap);
 			return -EINVAL;
 		}
 	}
@@ -473,12 +351,12 @@ static int open_writer(struct lbt_shm *w, const char *path, uint32_t ring_cap, c
 	m->base = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, m->fd, 0);
 	if (m->base == MAP_FAILED) {
 		m->base = NULL;
-		set_err(err, errlen, "mmap: %s", strerror(errno));
+		lb_shm_set_err(err, errlen, "mmap: %s", strerror(errno));
 		return -ENOMEM;
 	}
 	if (fresh)
 		init_header(m->base, ring_cap, size, ot, ol, orr);
-	map_sections(m);
+	lb_shm_map_sections(m);
 	m->hdr->writer_pid = (uint32_t)getpid();
 	return 0;
 }

@@ -181,4 +181,32 @@ struct lb_global_stats {
 	__u64 pass_malformed[LB_DROP_MAX]; /* malformed, not for a VIP: left to the kernel */
 };
 
+/*
+ * The table interface: the writes every fast path's tables take and the counters they give back,
+ * whichever fast path it is (the XDP program's BPF maps, the DPDK table file, the userspace
+ * runner's process memory). An implementation embeds struct lbt first. Not a record: no fast
+ * path reads it from its tables, so the no-pointers rule above is not for it. The control side's
+ * helpers over it, and the XDP and DPDK implementations, are control/lbtables*.h.
+ */
+struct lbt;
+
+struct lbt_ops {
+	int (*set_node)(struct lbt *t, const struct lb_node_cfg *node);
+	int (*set_filter)(struct lbt *t, const struct lb_vip_filter *filter);
+	int (*set_vip)(struct lbt *t, const struct lb_vip_key *key, const struct lb_vip_meta *meta);
+	int (*del_vip)(struct lbt *t, const struct lb_vip_key *key);
+	/* Replace a VIP's ring whole: a packet sees the old ring or the new one, never a mix. */
+	int (*set_ring)(struct lbt *t, __u32 vip_id, const __u32 *ring, __u32 size);
+	int (*set_backend)(struct lbt *t, __u32 id, const struct lb_backend *be);
+	/* Counters, summed over CPUs / lcores. */
+	int (*read_global)(struct lbt *t, struct lb_global_stats *sum);
+	int (*read_vip_stats)(struct lbt *t, __u32 vip_id, struct lb_vip_stats *sum);
+	int (*read_backend_stats)(struct lbt *t, __u32 id, struct lb_backend_stats *sum);
+	int (*clear_conns)(struct lbt *t);
+};
+
+struct lbt {
+	const struct lbt_ops *ops;
+};
+
 #endif

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * dp_main.c - edgelb-dp, the DPDK fast path of edgelb: EAL setup, ports, one burst loop per worker
- * lcore over the shared-memory tables that edgelbd writes (lbtables_shm.h), graceful stop.
+ * lcore over the shared-memory tables that edgelbd writes (dataplane/core/shm_tables.h),
+ * graceful stop.
  *
  *   edgelb-dp [EAL options] -- [--tables PATH] [--port N]... [--exception NIC:PORT]...
  *             [--conn-entries N] [--idle-backoff POLLS[:SLEEP_US]] [--stats SECONDS]
@@ -33,7 +34,7 @@
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
 
-#include "control/lbtables_shm.h"
+#include "dataplane/core/shm_tables.h"
 #include "dataplane/dpdk/dp_port.h"
 #include "dataplane/dpdk/dp_worker.h"
 #include "version.h"

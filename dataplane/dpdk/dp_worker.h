@@ -18,9 +18,9 @@
 
 #include <rte_mbuf.h>
 
-#include "control/lbtables_shm.h"
 #include "dataplane/core/conn_table.h"
 #include "dataplane/core/pkt.h"
+#include "dataplane/core/shm_tables.h"
 
 #define DP_MAX_PORTS RTE_MAX_ETHPORTS
 #define DP_MAX_NICS  4
@@ -85,7 +85,7 @@ struct dp_preflow {
  * The worker's private copies of VIP and backend records: a hit costs a key compare, where a
  * seqlock read of the table file costs two ordered loads of the sequence and a copy per packet.
  * All entries are dropped at once (cache_epoch moves) when the file's tables_gen moves, which the
- * worker checks once per burst (lbtables_shm.h). Direct-mapped: a lookup may overwrite the entry
+ * worker checks once per burst (shm_tables.h). Direct-mapped: a lookup may overwrite the entry
  * an earlier lookup returned; the core holds one VIP and one backend at a time.
  */
 #define DP_VIP_CACHE 64   /* power of two */
@@ -147,7 +147,7 @@ int dp_worker_init(struct dp_worker *w, const struct dp_worker_cfg *cfg,
 		   const struct lb_shm_map *shm);
 void dp_worker_fini(struct dp_worker *w);
 
-/* Take / leave the counter slot and the quiescent-state protocol (see lbtables_shm.h). */
+/* Take / leave the counter slot and the quiescent-state protocol (see shm_tables.h). */
 void dp_worker_online(struct dp_worker *w);
 void dp_worker_offline(struct dp_worker *w);
 

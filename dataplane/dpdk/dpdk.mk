@@ -5,8 +5,10 @@ DPDK_CFLAGS = $(LIBDPDK_CFLAGS) -Wno-missing-field-initializers
 DPDK_LIBS = $(LIBDPDK_LIBS) -lrte_net_ring
 DP_BPF_LIBS = $(LIBBPF_LIBS)
 
-DP_SHM_OBJS := $(BUILD)/control/lbtables_shm.o $(BUILD)/control/lbtables.o
-DP_OBJS := $(BUILD)/dataplane/dpdk/dp_worker.o $(BUILD)/dataplane/dpdk/dp_port.o $(DP_SHM_OBJS)
+# edgelb-dp reads the table file through dataplane/core/shm_tables.h and links nothing of
+# control/; the table writer (control/lbtables_shm.c) is for the tests and tools that write tables.
+DP_OBJS := $(BUILD)/dataplane/dpdk/dp_worker.o $(BUILD)/dataplane/dpdk/dp_port.o
+DP_WRITER_OBJS := $(BUILD)/control/lbtables_shm.o $(BUILD)/control/lbtables.o
 
 $(BUILD)/dataplane/dpdk/%.o: dataplane/dpdk/%.c
 	@mkdir -p $(dir $@)
@@ -19,7 +21,7 @@ $(BUILD)/edgelb-dp: $(BUILD)/dataplane/dpdk/dp_main.o $(DP_OBJS)
 BINS += $(BUILD)/edgelb-dp
 
 # ---- tests ----
-DP_TEST_OBJS := $(BUILD)/tests/dpdk/dp_testenv.o $(DP_OBJS)
+DP_TEST_OBJS := $(BUILD)/tests/dpdk/dp_testenv.o $(DP_OBJS) $(DP_WRITER_OBJS)
 
 $(BUILD)/tests/dpdk/%.o: tests/dpdk/%.c
 	@mkdir -p $(dir $@)
@@ -47,7 +49,7 @@ $(BUILD)/tests/dpdk/test_dpdk_xdp_agreement: $(DP_AGREE_OBJS)
 UNIT_TESTS += $(BUILD)/tests/dpdk/test_dpdk_xdp_agreement
 
 # A table writer for tests and benchmarks that run edgelb-dp without edgelbd.
-$(BUILD)/tests/dpdk/dp_tables_tool: $(BUILD)/tests/dpdk/dp_tables_tool.o $(DP_SHM_OBJS)
+$(BUILD)/tests/dpdk/dp_tables_tool: $(BUILD)/tests/dpdk/dp_tables_tool.o $(DP_WRITER_OBJS)
 	$(CC) $(CFLAGS) -o $@ $^
 
 BINS += $(BUILD)/tests/dpdk/dp_tables_tool

@@ -137,7 +137,7 @@ void lb_user_run(struct lb_user_tables *t, struct lb_pkt *pkt, void *buf_start,
 	lb_process(&ctx, pkt, res);
 }
 
-/* ---- lbtables.h interface ---- */
+/* ---- the table interface (struct lbt_ops, tables.h) ---- */
 
 #define UT(t) ((struct lb_user_tables *)(t))
 

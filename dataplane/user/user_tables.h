@@ -1,18 +1,18 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * user_tables.h - the userspace runner of the packet core: the fast-path tables in process
- * memory, the core's hooks on them, and the table interface (lbtables.h) to fill them. The tests
- * run fixtures through it to prove parity with XDP; benchmarks and tools use it to compute what
- * the fast path would do without a kernel.
+ * memory, the core's hooks on them, and the table interface (struct lbt_ops,
+ * dataplane/core/tables.h) to fill them. The tests run fixtures through it to prove parity with
+ * XDP; benchmarks and tools use it to compute what the fast path would do without a kernel.
  */
 #ifndef EDGELB_USER_TABLES_H
 #define EDGELB_USER_TABLES_H
 
 #include <stdint.h>
 
-#include "control/lbtables.h"
 #include "dataplane/core/conn_table.h"
 #include "dataplane/core/lb_maps.h"
+#include "dataplane/core/tables.h"
 
 #define LB_USER_VIP_SLOTS 2048 /* open addressing, at most half full */
 
@@ -23,7 +23,7 @@ struct lb_user_vip_slot {
 };
 
 struct lb_user_tables {
-	struct lbt base; /* the lbtables.h interface; keep first */
+	struct lbt base; /* the table interface (tables.h); keep first */
 	struct lb_node_cfg node;
 	struct lb_vip_filter filter;
 	struct lb_user_vip_slot vips[LB_USER_VIP_SLOTS];
