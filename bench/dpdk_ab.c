@@ -7,7 +7,7 @@
  * round (one turn of A, then one of B) gives the ratio of their cycles per packet measured
  * milliseconds apart, so what swings whole runs on this machine (where the host puts the two
  * vCPUs, what else runs) cancels: the median of the rounds resolves a few percent, where whole
- * runs of one build differ by 2x. For deciding about a change, not a BENCH figure.
+ * runs of one build differ by far more. For deciding about a change, not a BENCH figure.
  *
  *   dpdk_ab [EAL options] -- A.so B.so --tables PATH [--seconds S] [--switch-ms N]
  *                            [--conn-entries N]

@@ -4,8 +4,9 @@
  * before a change and the one after): both are loaded with the same tables and input frame, and
  * BPF_PROG_TEST_RUN runs them in turn, round after round (the order alternating). Each round
  * gives the ratio B / A of two runs a few milliseconds apart, so the machine's slow drifts (other
- * tenants of a shared VM) cancel; the median of many rounds resolves a few percent, where the
- * ratios to MAC swap of bench/xdp_testrun.c move by 10 %. For deciding about a change, not a
+ * tenants of a shared VM) cancel; the median of many rounds resolves a few percent, finer than
+ * the ratios to MAC swap of bench/xdp_testrun.c, which move more from run to run. For deciding
+ * about a change, not a
  * BENCH figure (no baseline of its own).
  *
  *   build/bench/xdp_ab A.o B.o [--case established|new_flow|non_vip|established_v6]
@@ -217,8 +218,8 @@ static int parse_options(int argc, char **argv, struct ab_options *o)
 /*
  * The machine runs in two modes: the sibling hardware thread of our vCPU idle or busy (another
  * tenant). A busy sibling halves the issue width left to us, so code that is limited by how many
- * instructions it runs slows by some 40 %, code limited by latency hardly at all, and a change can
- * gain in one mode and not in the other. Rounds whose A took more than 1.2 times A's fastest
+ * instructions it runs slows down markedly, code limited by latency hardly at all, and a change
+ * can gain in one mode and not in the other. Rounds whose A took more than 1.2 times A's fastest
  * tenth are counted as the busy mode; the median B/A is printed for each mode apart.
  */
 #define AB_BUSY_FACTOR 1.2

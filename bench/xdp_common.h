@@ -48,10 +48,10 @@ struct bpf_test_run_opts;
 
 /*
  * BPF_PROG_TEST_RUN of prog_fd with opts (repeat > 0); returns ns per run, or -errno. The kernel
- * reports the time divided by repeat, truncated to whole ns: on a 30 ns baseline that reads up to
- * 3 % low, 1.6 % on average, and the ratios as much high. The truncation's mean (0.5 ns) is added
- * back. (Timing the call here instead does not work: here each call spends a varying 15-20 ms
- * outside the kernel's timer, whatever the repeat count.)
+ * reports the time divided by repeat, truncated to whole ns: for a program that takes a few tens
+ * of ns that reads noticeably low, and the ratios as much high. The truncation's mean (half a ns)
+ * is added back. (Timing the call here instead does not work: each call spends a varying time
+ * outside the kernel's timer, far longer than the runs it times, whatever the repeat count.)
  */
 double xb_test_run_ns(int prog_fd, struct bpf_test_run_opts *opts);
 

@@ -10,8 +10,8 @@
  * ratio. Every edgelb run is checked against its counters: each repetition must have taken the
  * intended path (e.g. conn_hit grew by exactly `repeat`), else the benchmark fails.
  *
- * Uses build/bpf/lb_bench.bpf.o (built with -DLB_BENCH_RESTORE: the frame is put back after each
- * decision, at edgelb's expense) and build/bpf/macswap.bpf.o. Needs root.
+ * Uses build/bpf/lb_bench.bpf.o (bench/lb_bench.bpf.c: the XDP runner with the frame put back
+ * after each decision, at edgelb's expense) and build/bpf/macswap.bpf.o. Needs root.
  */
 #include <errno.h>
 #include <getopt.h>

@@ -1,17 +1,21 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * lb.bpf.c - the XDP runner of edgelb's packet core: BPF maps behind the core's table hooks, and
- * SEC("xdp") mapping the core's verdict onto XDP actions. All per-packet logic is in
- * dataplane/core/lb.h; this file only says where the tables live.
+ * lb.bpf.c - the XDP runner of edgelb's packet core: BPF maps behind the core's table hooks
+ * (dataplane/core/hooks.h), and SEC("xdp") mapping the core's verdict onto XDP actions. All
+ * per-packet logic is in dataplane/core/lb.h; this file only says where the tables live.
  *
- * Build flags:
- *   -DLB_BENCH_RESTORE  benchmark build: after deciding, undo the encapsulation / MAC rewrite so
- *                       that BPF_PROG_TEST_RUN with repeat=N sees the same input every time.
+ * The benchmark program (bench/lb_bench.bpf.c) is this file with an entry of its own (the same
+ * steps as edgelb_xdp() below, and the frame restored after): it defines LB_XDP_OWN_ENTRY before
+ * including this file, which then leaves its entry out.
  */
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
 
 #include "dataplane/core/lb_maps.h"
+
+/* The core's hooks take this runner's context (defined below). */
+#define LB_RUNNER_CTX struct lb_xdp_ctx
+#include "dataplane/core/hooks.h"
 
 /* ---- maps: the layout edgelbd writes (see dataplane/core/tables.h) ---- */
 
@@ -186,19 +190,30 @@ struct lb_xdp_ctx {
 	struct lb_vip_meta vip_copy;
 };
 
-_Static_assert(sizeof(struct lb_vip_meta) == 16 &&
-		   __builtin_offsetof(struct lb_vip_slot, meta) % 8 == 0 &&
-		   __builtin_offsetof(struct lb_xdp_ctx, vip_copy) % 8 == 0,
-	       "vip_slot_lookup copies the meta as two aligned words");
+/*
+ * A VIP slot's meta into the context's copy as two words, not four: both are 8-byte aligned
+ * (array map values are, and so is the context's field).
+ */
+LB_INLINE void lb_vip_meta_copy_words(struct lb_vip_meta *copy, const struct lb_vip_meta *meta)
+{
+	const lb_word *from = __builtin_assume_aligned(meta, 8);
+
+	_Static_assert(sizeof(struct lb_vip_meta) == 2 * sizeof(lb_word) &&
+			   __builtin_offsetof(struct lb_vip_slot, meta) % 8 == 0 &&
+			   __builtin_offsetof(struct lb_xdp_ctx, vip_copy) % 8 == 0,
+		       "a VIP slot's meta and the context's copy are two aligned words");
+	((lb_word *)copy)[0] = from[0];
+	((lb_word *)copy)[1] = from[1];
+}
 
 static const __u32 zero;
 
-LB_INLINE const struct lb_node_cfg *lb_hook_node(void *ctx)
+LB_INLINE const struct lb_node_cfg *lb_hook_node(struct lb_xdp_ctx *ctx)
 {
 	return bpf_map_lookup_elem(&node_cfg, &zero);
 }
 
-LB_INLINE int lb_hook_vip_addr_filter(void *ctx, const struct lb_flow *f)
+LB_INLINE int lb_hook_vip_addr_filter(struct lb_xdp_ctx *ctx, const struct lb_flow *f)
 {
 	const struct lb_vip_filter *filter = bpf_map_lookup_elem(&vip_filter, &zero);
 
@@ -214,7 +229,6 @@ LB_INLINE const struct lb_vip_meta *vip_slot_lookup(struct lb_xdp_ctx *c,
 {
 	__u32 idx = lb_vip_slot_index(key), seq;
 	struct lb_vip_slot *slot = bpf_map_lookup_elem(&vip_slots, &idx);
-	const lb_word *meta_words;
 	struct lb_vip_meta *copy;
 
 	if (!slot)
@@ -226,24 +240,22 @@ LB_INLINE const struct lb_vip_meta *vip_slot_lookup(struct lb_xdp_ctx *c,
 	if (!lb_vip_key_eq(&slot->key, key))
 		return 0;
 	copy = &c->vip_copy;
-	/* two words, not four (array map values are 8-byte aligned) */
-	meta_words = __builtin_assume_aligned(&slot->meta, 8);
-	((lb_word *)copy)[0] = meta_words[0];
-	((lb_word *)copy)[1] = meta_words[1];
+	lb_vip_meta_copy_words(copy, &slot->meta);
 	lb_compiler_barrier();
 	if (LB_READ_ONCE(slot->seq) != seq)
 		return 0;
 	return copy;
 }
 
-LB_INLINE const struct lb_vip_meta *lb_hook_vip(void *ctx, const struct lb_vip_key *key)
+LB_INLINE const struct lb_vip_meta *lb_hook_vip(struct lb_xdp_ctx *ctx,
+						const struct lb_vip_key *key)
 {
 	const struct lb_vip_meta *meta = vip_slot_lookup(ctx, key);
 
 	return meta ? meta : bpf_map_lookup_elem(&vips, key);
 }
 
-LB_INLINE __u32 lb_hook_ring(void *ctx, const struct lb_vip_meta *vip, __u32 slot)
+LB_INLINE __u32 lb_hook_ring(struct lb_xdp_ctx *ctx, const struct lb_vip_meta *vip, __u32 slot)
 {
 	__u32 vip_id = vip->vip_id;
 	__u32 *active = bpf_map_lookup_elem(&ring_active, &vip_id);
@@ -263,7 +275,7 @@ LB_INLINE __u32 lb_hook_ring(void *ctx, const struct lb_vip_meta *vip, __u32 slo
 	return id ? *id : LB_NO_BACKEND;
 }
 
-LB_INLINE const struct lb_backend *lb_hook_backend(void *ctx, __u32 id)
+LB_INLINE const struct lb_backend *lb_hook_backend(struct lb_xdp_ctx *ctx, __u32 id)
 {
 	return bpf_map_lookup_elem(&backends, &id);
 }
@@ -313,17 +325,15 @@ LB_INLINE __u32 lb_read_tick(void)
  * The tick lags the kernel's clock by at most LB_TICK_REFRESH packets on this CPU; the core
  * compares ticks signed, so a lagging CPU never ages an entry early. Read once per packet.
  */
-LB_INLINE __u32 lb_hook_now_tick(void *ctx)
+LB_INLINE __u32 lb_hook_now_tick(struct lb_xdp_ctx *ctx)
 {
-	struct lb_xdp_ctx *c = ctx;
-
 	if (lb_ns_per_jiffy())
 		return lb_read_tick();
-	if (!c->tick_known) {
-		c->tick = lb_read_tick();
-		c->tick_known = 1;
+	if (!ctx->tick_known) {
+		ctx->tick = lb_read_tick();
+		ctx->tick_known = 1;
 	}
-	return c->tick;
+	return ctx->tick;
 }
 
 /* The flow key's words: source, destination (two each), then ports | proto << 32 | family << 40. */
@@ -332,6 +342,12 @@ LB_INLINE __u32 conn_cache_slot(const struct lb_flow *f)
 	const lb_key_word *k = lb_key_words(f);
 	__u32 h = lb_addr_fold(k[0], k[1]);
 	__u32 d = lb_addr_fold(k[2], k[3]);
+
+	_Static_assert(__builtin_offsetof(struct lb_flow, src) == 0 &&
+			   __builtin_offsetof(struct lb_flow, dst) == 16 &&
+			   __builtin_offsetof(struct lb_flow, sport) == 32 &&
+			   __builtin_offsetof(struct lb_flow, proto) == 36,
+		       "conn_cache_slot reads the flow as lb_flow_store_*() store it (parse.h)");
 
 	h = h * 0x9e3779b1u ^ d * 0x85ebca6bu ^ (__u32)k[4] * 0xc2b2ae35u;
 	h ^= (__u8)(k[4] >> 32); /* proto */
@@ -386,7 +402,7 @@ static __always_inline struct lb_conn *conn_find_on_other_cpu(__u32 slot, const 
  * This CPU's cache entry of the flow, if it was seen this tick already; anything else (a miss,
  * or the once-per-tick refresh of the shared entry) is lb_hook_conn_get's.
  */
-LB_INLINE struct lb_conn *lb_hook_conn_peek(void *ctx, const struct lb_flow *key)
+LB_INLINE struct lb_conn *lb_hook_conn_peek(struct lb_xdp_ctx *ctx, const struct lb_flow *key)
 {
 	__u32 slot = conn_cache_slot(key);
 	struct conn_cache_entry *e = bpf_map_lookup_elem(&conn_cache, &slot);
@@ -396,12 +412,12 @@ LB_INLINE struct lb_conn *lb_hook_conn_peek(void *ctx, const struct lb_flow *key
 	return &e->val;
 }
 
-LB_INLINE __u32 lb_hook_vip_epoch(void *ctx, const struct lb_node_cfg *node)
+LB_INLINE __u32 lb_hook_vip_epoch(struct lb_xdp_ctx *ctx, const struct lb_node_cfg *node)
 {
 	return node->vip_epoch;
 }
 
-LB_INLINE struct lb_conn *lb_hook_conn_get(void *ctx, const struct lb_flow *key)
+LB_INLINE struct lb_conn *lb_hook_conn_get(struct lb_xdp_ctx *ctx, const struct lb_flow *key)
 {
 	__u32 slot = conn_cache_slot(key);
 	struct conn_cache_entry *e = bpf_map_lookup_elem(&conn_cache, &slot);
@@ -455,7 +471,8 @@ LB_INLINE struct lb_conn *lb_hook_conn_get(void *ctx, const struct lb_flow *key)
 	return &e->val;
 }
 
-LB_INLINE int lb_hook_conn_put(void *ctx, const struct lb_flow *key, const struct lb_conn *val)
+LB_INLINE int lb_hook_conn_put(struct lb_xdp_ctx *ctx, const struct lb_flow *key,
+			       const struct lb_conn *val)
 {
 	__u32 slot = conn_cache_slot(key);
 	struct conn_cache_entry *e = bpf_map_lookup_elem(&conn_cache, &slot);
@@ -471,24 +488,24 @@ LB_INLINE int lb_hook_conn_put(void *ctx, const struct lb_flow *key, const struc
 	return rc;
 }
 
-LB_INLINE struct lb_global_stats *lb_hook_gstats(void *ctx)
+LB_INLINE struct lb_global_stats *lb_hook_gstats(struct lb_xdp_ctx *ctx)
 {
 	return bpf_map_lookup_elem(&global_stats, &zero);
 }
 
-LB_INLINE struct lb_vip_stats *lb_hook_vstats(void *ctx, __u32 vip_id)
+LB_INLINE struct lb_vip_stats *lb_hook_vstats(struct lb_xdp_ctx *ctx, __u32 vip_id)
 {
 	return bpf_map_lookup_elem(&vip_stats, &vip_id);
 }
 
-LB_INLINE struct lb_backend_stats *lb_hook_bstats(void *ctx, __u32 backend_id)
+LB_INLINE struct lb_backend_stats *lb_hook_bstats(struct lb_xdp_ctx *ctx, __u32 backend_id)
 {
 	return bpf_map_lookup_elem(&backend_stats, &backend_id);
 }
 
-LB_INLINE int lb_hook_push(void *ctx, struct lb_pkt *pkt, int len)
+LB_INLINE int lb_hook_push(struct lb_xdp_ctx *ctx, struct lb_pkt *pkt, int len)
 {
-	struct xdp_md *xdp = ((struct lb_xdp_ctx *)ctx)->xdp;
+	struct xdp_md *xdp = ctx->xdp;
 
 	if (bpf_xdp_adjust_head(xdp, -len))
 		return -1;
@@ -499,132 +516,44 @@ LB_INLINE int lb_hook_push(void *ctx, struct lb_pkt *pkt, int len)
 
 #include "dataplane/core/lb.h"
 
-#ifdef LB_BENCH_RESTORE
-/*
- * Many flows from one test-run input: before each repetition the transport source port becomes
- * base + (n++ % spread), base being the port in the input frame; afterwards the port is put back.
- * The benchmark sets both before load; with spread < 2 the verifier prunes all of it (read-only
- * data), so the single-flow figures carry no cost of this.
- */
-const volatile __u32 bench_sport_spread;
-const volatile __u32 bench_sport_off; /* offset of the source port in the frame */
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, __u32);
-} bench_flow_seq SEC(".maps"); /* next flow, 0 .. spread - 1 */
-
-#define LB_BENCH_SPORT_OFF_MAX 256
-
-/*
- * The input frame's Ethernet header, which the benchmark states before load: the restore writes
- * it back without a per-packet copy, which no real packet would pay (and without the pointers a
- * runtime choice between it and a saved copy kept on the stack).
- */
-const volatile __u8 bench_eth[sizeof(struct lb_ethhdr)] __attribute__((aligned(8)));
-
-static __always_inline __u16 *lb_bench_sport(struct xdp_md *xdp)
-{
-	void *data = (void *)(long)xdp->data;
-	void *end = (void *)(long)xdp->data_end;
-	__u32 off = bench_sport_off;
-	__u16 *sport;
-
-	if (off > LB_BENCH_SPORT_OFF_MAX)
-		return 0;
-	sport = data + off;
-	if ((void *)(sport + 1) > end)
-		return 0;
-	return sport;
-}
-
-/* Returns the input's source port (network order), to be put back by lb_bench_unvary_flow(). */
-static __always_inline __u16 lb_bench_vary_flow(struct xdp_md *xdp)
-{
-	__u16 *sport, base;
-	__u32 *seq;
-
-	if (bench_sport_spread < 2)
-		return 0;
-	sport = lb_bench_sport(xdp);
-	seq = bpf_map_lookup_elem(&bench_flow_seq, &zero);
-	if (!sport || !seq)
-		return 0;
-	base = *sport;
-	*sport = lb_htons(lb_ntohs(base) + (__u16)*seq);
-	/* wrap by comparison: a modulo would be a division, charged to edgelb */
-	*seq = *seq + 1 < bench_sport_spread ? *seq + 1 : 0;
-	return base;
-}
-
-static __always_inline void lb_bench_unvary_flow(struct xdp_md *xdp, __u16 base)
-{
-	__u16 *sport;
-
-	if (bench_sport_spread < 2)
-		return;
-	sport = lb_bench_sport(xdp);
-	if (sport)
-		*sport = base;
-}
-
-/*
- * Put the frame back as it came, so the next test-run repetition decides on the same input. For
- * IP-in-IP the original Ethernet header was overwritten by the outer IP header; for L2 DSR and
- * the echo reply the MACs (and the echo's addresses) changed. The cost counts against edgelb.
- */
-static __always_inline void lb_bench_restore(struct xdp_md *xdp, struct lb_result *res)
-{
-	const volatile __u8 *orig = bench_eth; /* volatile: set before load, not the zeros here */
-	struct lb_ethhdr *eth;
-	void *end;
-
-	if (res->pushed && bpf_xdp_adjust_head(xdp, res->pushed))
-		return;
-	eth = (void *)(long)xdp->data;
-	end = (void *)(long)xdp->data_end;
-	if ((void *)(eth + 1) > end)
-		return;
-	/* 8 + 4 + 2 bytes: the frame is 2-byte aligned at least, bench_eth 8-byte */
-	*(__u64 *)eth = *(const volatile __u64 *)orig;
-	*(__u32 *)((__u8 *)eth + 8) = *(const volatile __u32 *)(orig + 8);
-	*(__u16 *)((__u8 *)eth + 12) = *(const volatile __u16 *)(orig + 12);
-}
-#endif
-
-SEC("xdp")
-int edgelb_xdp(struct xdp_md *xdp)
+/* The frame of an xdp_md, as the core takes it. */
+LB_INLINE struct lb_pkt lb_xdp_pkt(const struct xdp_md *xdp)
 {
 	struct lb_pkt pkt = {
 	    .data = (void *)(long)xdp->data,
 	    .end = (void *)(long)xdp->data_end,
 	};
-	struct lb_xdp_ctx ctx = {.xdp = xdp};
-	struct lb_result res;
-#ifdef LB_BENCH_RESTORE
-	__u16 orig_sport = lb_bench_vary_flow(xdp);
-#endif
 
-	lb_process(&ctx, &pkt, &res);
+	return pkt;
+}
 
-#ifdef LB_BENCH_RESTORE
-	if (res.verdict == LB_TX || res.verdict == LB_REDIRECT)
-		lb_bench_restore(xdp, &res);
-	if (!res.pushed || res.verdict == LB_TX || res.verdict == LB_REDIRECT)
-		lb_bench_unvary_flow(xdp, orig_sport);
-#endif
-	switch (res.verdict) {
+/* The core's verdict as an XDP action. */
+LB_INLINE int lb_xdp_action(const struct lb_result *res)
+{
+	switch (res->verdict) {
 	case LB_TX:
 		return XDP_TX;
 	case LB_REDIRECT:
-		return bpf_redirect_map(&tx_ports, res.tx_port, 0);
+		return bpf_redirect_map(&tx_ports, res->tx_port, 0);
 	case LB_DROP:
 		return XDP_DROP;
 	default:
 		return XDP_PASS;
 	}
 }
+
+#ifndef LB_XDP_OWN_ENTRY
+/* The whole runner: the frame and its context, the core's decision, the XDP action. */
+SEC("xdp")
+int edgelb_xdp(struct xdp_md *xdp)
+{
+	struct lb_pkt pkt = lb_xdp_pkt(xdp);
+	struct lb_xdp_ctx ctx = {.xdp = xdp};
+	struct lb_result res;
+
+	lb_process(&ctx, &pkt, &res);
+	return lb_xdp_action(&res);
+}
+#endif
 
 char _license[] SEC("license") = "GPL";

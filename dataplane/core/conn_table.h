@@ -123,10 +123,10 @@ static inline struct lb_ct_bucket *lb_ct_bucket_at(struct lb_conn_table *ct, __u
 /*
  * The ways of b whose tag is `tag`, as a bit mask (bit i: way i): two 4-lane compares and no
  * branch per way. For the prefetch pass's lb_ct_entry_for and the insert's free way, whose
- * position is random, so that a branch per way mispredicts once per call (edgelb-dp, bench/
- * dpdk_ab.sh: new flows 2-4 % fewer cycles). lb_ct_find keeps its loop: there the predicted
- * branch lets the key compare start before the tag line is in, and the mask cost established
- * flows 3-5 %.
+ * position is random, so that a branch per way would mispredict once per call (new flows take
+ * fewer cycles without it: bench/dpdk_ab.sh). lb_ct_find keeps its loop: there the predicted
+ * branch lets the key compare start before the tag line is in, which the mask would give up
+ * (established flows take more cycles with it).
  */
 #if defined(__SSE2__)
 static inline unsigned lb_ct_tag_mask(const struct lb_ct_bucket *b, __u32 tag)

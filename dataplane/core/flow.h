@@ -115,11 +115,38 @@ LB_INLINE __u32 lb_addr_fold(__u64 lo, __u64 hi)
 	return (__u32)x ^ (__u32)(x >> 32);
 }
 
+/* A VIP key's address from a flow's destination, as two word copies. Both 8-byte aligned. */
+LB_INLINE void lb_vip_key_copy_dst(struct lb_vip_key *key, const struct lb_flow *f)
+{
+	_Static_assert(__builtin_offsetof(struct lb_vip_key, addr) == 0 &&
+			   __builtin_offsetof(struct lb_flow, dst) == 2 * sizeof(lb_word) &&
+			   sizeof(key->addr) == 2 * sizeof(lb_word),
+		       "a VIP key's address is words 0-1, a flow's destination words 2-3");
+	((lb_word *)key)[0] = ((const lb_word *)f)[2];
+	((lb_word *)key)[1] = ((const lb_word *)f)[3];
+}
+
+/* A VIP key's last four bytes (port, proto, family) as one 32-bit store, and as one load. */
+LB_INLINE void lb_vip_key_store_tail(struct lb_vip_key *key, __u16 port, __u8 proto, __u8 family)
+{
+	_Static_assert(__builtin_offsetof(struct lb_vip_key, port) == 16 &&
+			   __builtin_offsetof(struct lb_vip_key, proto) == 18 &&
+			   __builtin_offsetof(struct lb_vip_key, family) == 19 &&
+			   sizeof(struct lb_vip_key) == 20,
+		       "a VIP key ends in port | proto << 16 | family << 24");
+	*(lb_word32 *)&key->port = (__u32)port | (__u32)proto << 16 | (__u32)family << 24;
+}
+
+LB_INLINE __u32 lb_vip_key_tail(const struct lb_vip_key *key)
+{
+	return *(const lb_word32 *)&key->port; /* lb_vip_key_store_tail() asserts the layout */
+}
+
 /* Bytewise key equality (keys have no padding: 20 bytes), as three word compares. */
 LB_INLINE int lb_vip_key_eq(const struct lb_vip_key *a, const struct lb_vip_key *b)
 {
 	const lb_key_word *x = lb_key_words(a), *y = lb_key_words(b);
-	__u32 rest_diff = *(const lb_word32 *)&a->port ^ *(const lb_word32 *)&b->port;
+	__u32 rest_diff = lb_vip_key_tail(a) ^ lb_vip_key_tail(b);
 
 	return !((x[0] ^ y[0]) | (x[1] ^ y[1]) | rest_diff);
 }
@@ -158,7 +185,7 @@ LB_INLINE __u32 lb_vip_key_mix(const struct lb_vip_key *key)
 {
 	const lb_key_word *k = lb_key_words(key);
 	__u32 fold = lb_addr_fold(k[0], k[1]);
-	__u32 rest = *(const lb_word32 *)&key->port;
+	__u32 rest = lb_vip_key_tail(key);
 
 	return fold * 0x9e3779b1u ^ rest * 0x85ebca6bu;
 }

@@ -5,38 +5,41 @@
  *   parse -> VIP match -> connection table -> Maglev ring -> forward (IP-in-IP or L2 DSR)
  *                                                        \-> answer (ICMP echo) / pass / drop
  *
- * The core reaches tables only through hooks that each runner (bpf/lb.bpf.c, the DPDK worker,
- * the userspace test runner) defines BEFORE including this file:
+ * The core reaches tables only through the hooks of hooks.h, which each runner (bpf/lb.bpf.c,
+ * the DPDK worker, the userspace runner) defines, over its own per-packet context type, before
+ * including this file. The core never looks into that context.
  *
- *   const struct lb_node_cfg *lb_hook_node(void *ctx);
- *   int  lb_hook_vip_addr_filter(void *ctx, const struct lb_flow *f);  0: surely not a VIP address
- *   const struct lb_vip_meta *lb_hook_vip(void *ctx, const struct lb_vip_key *key);
- *   __u32 lb_hook_ring(void *ctx, const struct lb_vip_meta *vip, __u32 slot);  backend id
- *   const struct lb_backend *lb_hook_backend(void *ctx, __u32 id);
- *   struct lb_conn *lb_hook_conn_peek(void *ctx, const struct lb_flow *key);
- *                                          the entry if at hand cheaply and used this tick,
- *                                          else 0 (then conn_get)
- *   struct lb_conn *lb_hook_conn_get(void *ctx, const struct lb_flow *key);
- *   int  lb_hook_conn_put(void *ctx, const struct lb_flow *key, const struct lb_conn *val);
- *   __u32 lb_hook_now_tick(void *ctx);     coarse clock, LB_TICK_SHIFT ns units
- *   __u32 lb_hook_vip_epoch(void *ctx, const struct lb_node_cfg *node);
- *                                          moves whenever a VIP entry changes (may move more)
- *   struct lb_global_stats *lb_hook_gstats(void *ctx);
- *   struct lb_vip_stats *lb_hook_vstats(void *ctx, __u32 vip_id);
- *   struct lb_backend_stats *lb_hook_bstats(void *ctx, __u32 backend_id);
- *   int  lb_hook_push(void *ctx, struct lb_pkt *pkt, int len);  grow the head by len bytes
+ * Life of a packet, per runner:
  *
- * The pointers lb_hook_vip and lb_hook_backend return need only stay valid until the next call
- * of the same hook: the core holds one VIP and one backend at a time (the DPDK worker returns
- * entries of small direct-mapped caches, which the next lookup may overwrite).
+ *   XDP (bpf/lb.bpf.c): the driver hands the frame to SEC("xdp") edgelb_xdp(), which makes the
+ *     context (struct lb_xdp_ctx: the xdp_md, the tick once read, a copy of a VIP slot's entry)
+ *     and calls lb_process(). The hooks are BPF map lookups: the VIP filter; VIP slots (a
+ *     seqlocked direct-mapped array) in front of the `vips` hash; ring_active and the ring
+ *     halves; backends; a per-CPU connection cache in front of the shared LRU hash `conns`;
+ *     per-CPU counters. lb_hook_push is bpf_xdp_adjust_head(). The verdict becomes XDP_TX,
+ *     bpf_redirect_map(tx_ports), XDP_DROP or XDP_PASS.
  *
- * lb_hook_conn_peek returns an entry only if it was already used this tick (its last_seen equals
- * lb_hook_now_tick()), so that a peeked entry needs no idle check and no refresh; it may miss
- * where lb_hook_conn_get would find (the XDP runner peeks at its per-CPU cache only) and has no
- * side effects beyond those of a hit; whatever it returns, the core may still call
- * lb_hook_conn_get for the same flow.
+ *   DPDK (dataplane/dpdk/dp_worker.c): the worker lcore takes a burst from its rx queue. A first
+ *     pass parses every common frame (lb_parse_common_l3/l4) whose destination passes the VIP
+ *     filter, hashes its flow for the lcore's own connection table and prefetches the bucket;
+ *     then each frame goes through lb_process_parsed() with that parse (or none), the worker
+ *     itself as context. The hooks read the shared-memory table file through private copies
+ *     of VIP and backend records (renewed when the tables' generation moves), the lcore's
+ *     connection table and its own counter slot; lb_hook_push is rte_pktmbuf_prepend(). TX and
+ *     REDIRECT queue the mbuf for a NIC port's tx burst, PASS for the exception port to the
+ *     kernel, DROP frees it.
  *
- * Nothing here allocates, locks or calls the system: hooks are map lookups or array indexing.
+ *   Userspace (dataplane/user/user_tables.c): lb_user_run() runs one frame held in the caller's
+ *     buffer through lb_process(); the tables are in process memory (an open-addressing VIP
+ *     table, arrays, the connection table of conn_table.h), the clock is whatever the caller
+ *     sets, and lb_hook_push moves the frame's start back into the buffer's headroom. The
+ *     verdict and the output frame go back to the caller: the tests (fixtures compared with
+ *     XDP and DPDK), benchmarks and tools.
+ *
+ * lb_process() (XDP, userspace) first tries lb_fast_common(), the common frame in one straight
+ * line, then lb_process_parsed() for everything else and whatever the straight line declines;
+ * the DPDK worker calls lb_process_parsed() itself, its burst's first pass having parsed the
+ * common frame already.
  */
 #ifndef EDGELB_CORE_LB_H
 #define EDGELB_CORE_LB_H
@@ -47,6 +50,7 @@
 #include "flow.h"
 #include "encap.h"
 #include "pkt.h"
+#include "hooks.h"
 
 /*
  * The backend a flow goes to, whether it is a new flow for the counters, and the flow's hash (the
@@ -59,7 +63,7 @@ struct lb_choice {
 	__u32 hash;
 };
 
-LB_INLINE int lb_is_vip_addr(void *ctx, const struct lb_flow *f)
+LB_INLINE int lb_is_vip_addr(lb_ctx *ctx, const struct lb_flow *f)
 {
 	struct lb_vip_key key LB_WORD_ALIGNED = {};
 
@@ -72,7 +76,7 @@ LB_INLINE int lb_is_vip_addr(void *ctx, const struct lb_flow *f)
 }
 
 /* A malformed packet: dropped if it claims a VIP address, otherwise the kernel's business. */
-LB_INLINE enum lb_verdict lb_malformed(void *ctx, struct lb_global_stats *gs,
+LB_INLINE enum lb_verdict lb_malformed(lb_ctx *ctx, struct lb_global_stats *gs,
 				       const struct lb_parsed *pp, int rc)
 {
 	enum lb_drop_reason reason = LB_PARSE_REASON(rc);
@@ -94,15 +98,11 @@ LB_INLINE enum lb_verdict lb_malformed(void *ctx, struct lb_global_stats *gs,
  */
 LB_INLINE void lb_vip_key_of(struct lb_vip_key *key, const struct lb_flow *f, __u16 port)
 {
-	const lb_word *fw = (const lb_word *)f;
-	lb_word *kw = (lb_word *)key;
-
-	kw[0] = fw[2]; /* f->dst */
-	kw[1] = fw[3];
-	*(lb_word32 *)&key->port = (__u32)port | (__u32)f->proto << 16 | (__u32)f->family << 24;
+	lb_vip_key_copy_dst(key, f);
+	lb_vip_key_store_tail(key, port, f->proto, f->family);
 }
 
-LB_INLINE const struct lb_vip_meta *lb_find_vip(void *ctx, const struct lb_flow *f, int fragment)
+LB_INLINE const struct lb_vip_meta *lb_find_vip(lb_ctx *ctx, const struct lb_flow *f, int fragment)
 {
 	struct lb_vip_key key LB_WORD_ALIGNED;
 	const struct lb_vip_meta *vip;
@@ -122,7 +122,7 @@ LB_INLINE const struct lb_vip_meta *lb_find_vip(void *ctx, const struct lb_flow 
 }
 
 /* The entry's backend, if it is still the same occupant of its slot and not down. */
-LB_INLINE const struct lb_backend *lb_conn_backend(void *ctx, const struct lb_conn *conn)
+LB_INLINE const struct lb_backend *lb_conn_backend(lb_ctx *ctx, const struct lb_conn *conn)
 {
 	const struct lb_backend *be = lb_hook_backend(ctx, conn->backend_id);
 
@@ -136,7 +136,7 @@ LB_INLINE const struct lb_backend *lb_conn_backend(void *ctx, const struct lb_co
  * idle too long. An entry already seen this tick (most packets of a flow) needs no idle check and
  * no write; a peeked entry (lb_hook_conn_peek) is always one, and needs only lb_conn_backend().
  */
-LB_INLINE const struct lb_backend *lb_conn_valid(void *ctx, const struct lb_node_cfg *node,
+LB_INLINE const struct lb_backend *lb_conn_valid(lb_ctx *ctx, const struct lb_node_cfg *node,
 						 struct lb_conn *conn, __u8 proto)
 {
 	const struct lb_backend *be = lb_conn_backend(ctx, conn);
@@ -167,7 +167,7 @@ LB_INLINE __u32 lb_vip_flow_hash(const struct lb_vip_meta *vip, const struct lb_
 }
 
 /* Ring decision: only backends that are up take new flows. */
-LB_INLINE int lb_ring_choose(void *ctx, const struct lb_vip_meta *vip, __u32 hash,
+LB_INLINE int lb_ring_choose(lb_ctx *ctx, const struct lb_vip_meta *vip, __u32 hash,
 			     struct lb_choice *ch)
 {
 	__u32 id = lb_hook_ring(ctx, vip, lb_ring_slot(hash, vip->ring_size));
@@ -204,7 +204,7 @@ LB_INLINE void lb_conn_stamp_vip(struct lb_conn *conn, const struct lb_vip_meta 
  * hit takes the flow's hash from the entry, so an established flow's packet never hashes. Entries
  * hit or made here are stamped with their VIP as of vip_epoch (see lb_fast_established).
  */
-LB_INLINE int lb_choose_backend(void *ctx, struct lb_global_stats *gs,
+LB_INLINE int lb_choose_backend(lb_ctx *ctx, struct lb_global_stats *gs,
 				const struct lb_node_cfg *node, const struct lb_vip_meta *vip,
 				const struct lb_parsed *pp, int may_insert, __u32 vip_epoch,
 				struct lb_choice *ch)
@@ -254,7 +254,7 @@ LB_INLINE int lb_choose_backend(void *ctx, struct lb_global_stats *gs,
  * rather than the VIP and choice structures, so that the established fast path (which has them
  * from the connection entry) need not build those on the stack.
  */
-LB_INLINE enum lb_verdict lb_forward(void *ctx, struct lb_pkt *pkt, struct lb_global_stats *gs,
+LB_INLINE enum lb_verdict lb_forward(lb_ctx *ctx, struct lb_pkt *pkt, struct lb_global_stats *gs,
 				     const struct lb_node_cfg *node, __u32 vip_flags,
 				     const struct lb_backend *be, __u32 hash,
 				     const struct lb_parsed *pp, struct lb_result *res)
@@ -293,7 +293,7 @@ LB_INLINE enum lb_verdict lb_forward(void *ctx, struct lb_pkt *pkt, struct lb_gl
 }
 
 /* A forwarded packet's VIP and backend counters. */
-LB_INLINE void lb_count_packet(void *ctx, __u32 vip_id, __u32 backend_id, __u64 bytes)
+LB_INLINE void lb_count_packet(lb_ctx *ctx, __u32 vip_id, __u32 backend_id, __u64 bytes)
 {
 	struct lb_vip_stats *vs = lb_hook_vstats(ctx, vip_id);
 	struct lb_backend_stats *bs = lb_hook_bstats(ctx, backend_id);
@@ -309,7 +309,7 @@ LB_INLINE void lb_count_packet(void *ctx, __u32 vip_id, __u32 backend_id, __u64 
 }
 
 /* The same, and the new-flow counters when the choice made a connection entry. */
-LB_INLINE void lb_count(void *ctx, const struct lb_vip_meta *vip, const struct lb_choice *ch,
+LB_INLINE void lb_count(lb_ctx *ctx, const struct lb_vip_meta *vip, const struct lb_choice *ch,
 			__u64 bytes)
 {
 	struct lb_vip_stats *vs;
@@ -331,7 +331,8 @@ LB_INLINE void lb_count(void *ctx, const struct lb_vip_meta *vip, const struct l
  * the quoted packet is one the backend sent (VIP -> client). Reverse its tuple to find the flow,
  * and send the error to the backend that owns it, so its TCP lowers the MSS. No entry is made.
  */
-LB_INLINE enum lb_verdict lb_icmp_too_big(void *ctx, struct lb_pkt *pkt, struct lb_global_stats *gs,
+LB_INLINE enum lb_verdict lb_icmp_too_big(lb_ctx *ctx, struct lb_pkt *pkt,
+					  struct lb_global_stats *gs,
 					  const struct lb_node_cfg *node, struct lb_parsed *pp,
 					  struct lb_result *res)
 {
@@ -394,7 +395,7 @@ bad:
 }
 
 /* ICMP to a VIP address: echo is answered here, too-big goes to the flow's backend. */
-LB_INLINE enum lb_verdict lb_icmp(void *ctx, struct lb_pkt *pkt, struct lb_global_stats *gs,
+LB_INLINE enum lb_verdict lb_icmp(lb_ctx *ctx, struct lb_pkt *pkt, struct lb_global_stats *gs,
 				  const struct lb_node_cfg *node, struct lb_parsed *pp,
 				  struct lb_result *res)
 {
@@ -428,7 +429,7 @@ enum lb_parse_next {
  * The general parser: any frame the common-frame pass declined (VLAN tags, IPv6, IPv4 options,
  * fragments, ICMP, every malformed frame). Counts what it decides.
  */
-LB_INLINE enum lb_parse_next lb_parse_general(void *ctx, struct lb_pkt *pkt,
+LB_INLINE enum lb_parse_next lb_parse_general(lb_ctx *ctx, struct lb_pkt *pkt,
 					      struct lb_global_stats *gs,
 					      const struct lb_node_cfg *node, struct lb_parsed *pp,
 					      struct lb_result *res)
@@ -474,7 +475,7 @@ malformed:
  * one bounds check, instead of the general parser, not in front of it; whatever that pass
  * declines, the general parser takes from the start.
  */
-LB_INLINE enum lb_parse_next lb_parse_frame(void *ctx, struct lb_pkt *pkt,
+LB_INLINE enum lb_parse_next lb_parse_frame(lb_ctx *ctx, struct lb_pkt *pkt,
 					    struct lb_global_stats *gs,
 					    const struct lb_node_cfg *node, struct lb_parsed *pp,
 					    struct lb_result *res)
@@ -495,7 +496,7 @@ LB_INLINE enum lb_parse_next lb_parse_frame(void *ctx, struct lb_pkt *pkt,
  * a VIP lookup. Returns 0 when it did not decide; the caller then takes the general way, which
  * looks the VIP up, counts hits, misses and stale entries, and stamps the entry again.
  */
-LB_INLINE int lb_fast_established(void *ctx, struct lb_pkt *pkt, struct lb_global_stats *gs,
+LB_INLINE int lb_fast_established(lb_ctx *ctx, struct lb_pkt *pkt, struct lb_global_stats *gs,
 				  const struct lb_node_cfg *node, const struct lb_parsed *pp,
 				  __u32 vip_epoch, __u64 bytes, struct lb_result *res)
 {
@@ -522,7 +523,7 @@ LB_INLINE int lb_fast_established(void *ctx, struct lb_pkt *pkt, struct lb_globa
  * passed the VIP filter (a runner that works in bursts parses a burst first, to hash and
  * prefetch, and need not have the frame parsed twice). NULL: lb_process().
  */
-LB_INLINE void lb_process_parsed(void *ctx, struct lb_pkt *pkt, const struct lb_parsed *pre,
+LB_INLINE void lb_process_parsed(lb_ctx *ctx, struct lb_pkt *pkt, const struct lb_parsed *pre,
 				 struct lb_result *res)
 {
 	struct lb_global_stats *gs = lb_hook_gstats(ctx);
@@ -556,7 +557,7 @@ LB_INLINE void lb_process_parsed(void *ctx, struct lb_pkt *pkt, const struct lb_
 		 * VIP lookup of a fragment uses port 0 anyway).
 		 */
 		if (parsed.fragment)
-			((lb_word *)&parsed.flow)[4] &= ~(__u64)0xffffffffu;
+			lb_flow_clear_ports(&parsed.flow);
 		pp = &parsed;
 	}
 
@@ -597,20 +598,35 @@ enum lb_fast_common_rc {
 };
 
 /*
- * The common frame, start to end in one straight line: an untagged IPv4 TCP/UDP packet without
- * options, not a fragment, that is either not for a VIP address (to the kernel) or of an
- * established flow whose entry the runner has at hand (lb_fast_established's conditions) and
- * goes IP-in-IP to an IPv4 backend out of the receiving port. That is most of what a node
- * carries. Anything else leaves before it has changed or counted anything, with what was parsed
- * (LB_FC_PARSED), so that lb_process_parsed() goes on from there and nothing is parsed twice.
+ * The common frame, start to end in one straight line: a second path beside lb_process_parsed(),
+ * for most of what a node carries. It decides exactly these frames, and no others:
+ *
+ *   1. an untagged IPv4 frame without options, of LB_COMMON_HDRS_LEN bytes or more, with a sane
+ *      total length (lb_parse_common_l3), whose destination the VIP filter rejects: LB_PASS,
+ *      counted rx_packets and pass_non_vip;
+ *   2. such a frame that passes the filter and carries TCP or UDP, not a fragment, with a sane
+ *      transport header (lb_parse_common_l4), not a SYN, of a flow whose connection entry the
+ *      runner has at hand (lb_hook_conn_peek: used this tick) with the current VIP epoch and a
+ *      valid backend (lb_conn_backend), where the entry's VIP forwards IP-in-IP (not L2 DSR), to
+ *      an IPv4 backend, out of the receiving port (tx_port 0): IPv4-in-IPv4 and LB_TX, counted
+ *      rx_packets, conn_hit, tx and the VIP's and backend's packets and bytes. If the head
+ *      cannot grow (LB_FC_ENCAP_FAILED), lb_process() turns tx into drops[ENCAP_FAILED].
+ *
+ * Any other frame leaves before anything was changed or counted: LB_FC_OTHER if the common-frame
+ * parse declined it, else LB_FC_PARSED with the parse in *pp, so that lb_process_parsed() goes on
+ * from there and nothing is parsed twice. For the frames it decides, lb_process_parsed() alone
+ * (lb_parse_frame, lb_fast_established, lb_forward) gives the same verdict, output frame and
+ * counters: the fixture test proves it, with every fixture run through the userspace runner
+ * built both ways (tests/xdp/test_fixtures and test_fixtures_general, the latter built with
+ * -DLB_NO_FAST_COMMON, which leaves this path out of lb_process()).
  *
  * Why a function of its own, when lb_process_parsed() decides the same packets the same way:
  * the parse lands in a local that never leaves it, which the compiler keeps in registers, and
- * the straight line keeps few values live across the push's helper call. The BPF build spends
- * about 6 % less per established packet (docs/benchmarks.md, eighth round).
+ * the straight line keeps few values live across the push's helper call; the BPF build's
+ * established packet is cheaper for it (bench/xdp_ab.c measures such a choice).
  */
-LB_INLINE enum lb_fast_common_rc lb_fast_common(void *ctx, struct lb_pkt *pkt, struct lb_parsed *pp,
-						struct lb_result *res)
+LB_INLINE enum lb_fast_common_rc lb_fast_common(lb_ctx *ctx, struct lb_pkt *pkt,
+						struct lb_parsed *pp, struct lb_result *res)
 {
 	__u64 bytes = (__u64)(pkt->end - pkt->data);
 	struct lb_parsed fp LB_WORD_ALIGNED; /* its address never leaves: kept in registers */
@@ -671,9 +687,15 @@ parsed:
 	return LB_FC_PARSED;
 }
 
-/* The decision for one frame: the common frame's straight line first, then the general way. */
-LB_INLINE void lb_process(void *ctx, struct lb_pkt *pkt, struct lb_result *res)
+/*
+ * The decision for one frame: the common frame's straight line first, then the general way.
+ * -DLB_NO_FAST_COMMON: the general way alone (the fixture test's proof that both agree).
+ */
+LB_INLINE void lb_process(lb_ctx *ctx, struct lb_pkt *pkt, struct lb_result *res)
 {
+#ifdef LB_NO_FAST_COMMON
+	lb_process_parsed(ctx, pkt, 0, res);
+#else
 	struct lb_parsed parsed LB_WORD_ALIGNED;
 	enum lb_fast_common_rc rc = lb_fast_common(ctx, pkt, &parsed, res);
 
@@ -688,11 +710,16 @@ LB_INLINE void lb_process(void *ctx, struct lb_pkt *pkt, struct lb_result *res)
 		}
 		return;
 	}
-	/* two calls, each inlined with its own constant: a shared one costs new flows 10 % */
+	/*
+	 * Two calls, each inlined with its own constant: each copy then drops the branches that
+	 * its constant rules out, which a shared call with a variable pointer keeps (new flows
+	 * pay for those).
+	 */
 	if (rc == LB_FC_PARSED)
 		lb_process_parsed(ctx, pkt, &parsed, res);
 	else
 		lb_process_parsed(ctx, pkt, 0, res);
+#endif
 }
 
 #endif

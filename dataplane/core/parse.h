@@ -162,6 +162,8 @@ struct lb_parsed {
  * Readers load keys in words (lb_maps.h); a load that spans several narrower stores cannot take
  * its value from the store buffer and waits for them to reach the cache (a store-forwarding
  * stall, on the path of every packet), so the fast paths store these structures as whole words.
+ * Logic code does that only through the named stores below, each of which asserts the layout it
+ * assumes: a change of struct lb_flow or struct lb_parsed fails the build here, not a packet.
  */
 typedef __u64 __attribute__((may_alias)) lb_word;
 typedef __u32 __attribute__((may_alias)) lb_word32;
@@ -171,10 +173,101 @@ typedef __u32 __attribute__((may_alias)) lb_word32;
 _Static_assert(sizeof(struct lb_flow) == 40 && sizeof(struct lb_parsed) == 56,
 	       "flow and parsed frame are whole words");
 
+/*
+ * Word i of a flow's addresses: 0-1 the source, 2-3 the destination. f must be 8-byte aligned
+ * (for all the stores below too).
+ */
+LB_INLINE void lb_flow_store_addr_word(struct lb_flow *f, int i, __u64 v)
+{
+	_Static_assert(__builtin_offsetof(struct lb_flow, src) == 0 && sizeof(f->src) == 16 &&
+			   __builtin_offsetof(struct lb_flow, dst) == 16 && sizeof(f->dst) == 16,
+		       "lb_flow.src is words 0-1, lb_flow.dst words 2-3");
+	((lb_word *)f)[i] = v;
+}
+
+LB_INLINE void lb_flow_store_src(struct lb_flow *f, __u64 lo, __u64 hi)
+{
+	lb_flow_store_addr_word(f, 0, lo);
+	lb_flow_store_addr_word(f, 1, hi);
+}
+
+LB_INLINE void lb_flow_store_dst(struct lb_flow *f, __u64 lo, __u64 hi)
+{
+	lb_flow_store_addr_word(f, 2, lo);
+	lb_flow_store_addr_word(f, 3, hi);
+}
+
 /* Word 4 of a flow: ports, protocol, family (pad 0), as the fields lie in memory. */
 LB_INLINE __u64 lb_flow_word4(__u16 sport, __u16 dport, __u8 proto, __u8 family)
 {
+	_Static_assert(__builtin_offsetof(struct lb_flow, sport) == 32 &&
+			   __builtin_offsetof(struct lb_flow, dport) == 34 &&
+			   __builtin_offsetof(struct lb_flow, proto) == 36 &&
+			   __builtin_offsetof(struct lb_flow, family) == 37 &&
+			   __builtin_offsetof(struct lb_flow, pad) == 38,
+		       "lb_flow word 4 is sport | dport << 16 | proto << 32 | family << 40");
 	return (__u64)sport | (__u64)dport << 16 | (__u64)proto << 32 | (__u64)family << 40;
+}
+
+LB_INLINE void lb_flow_store_word4(struct lb_flow *f, __u64 word4)
+{
+	_Static_assert(__builtin_offsetof(struct lb_flow, sport) == 4 * sizeof(lb_word),
+		       "lb_flow word 4 starts at sport (lb_flow_word4 has the rest)");
+	((lb_word *)f)[4] = word4;
+}
+
+/* Ports 0 (both halves of word 4's low 32 bits), in one read-modify-write of the word. */
+LB_INLINE void lb_flow_clear_ports(struct lb_flow *f)
+{
+	_Static_assert(__builtin_offsetof(struct lb_flow, sport) == 32 &&
+			   __builtin_offsetof(struct lb_flow, dport) == 34,
+		       "the ports are the low 32 bits of lb_flow word 4");
+	((lb_word *)f)[4] &= ~(__u64)0xffffffffu;
+}
+
+/* Word 5 of a parsed frame: l3_off, l4_off, l3_len, vlan_tci. */
+LB_INLINE __u64 lb_parsed_word5(__u16 l3_off, __u16 l4_off, __u16 l3_len, __u16 vlan_tci)
+{
+	_Static_assert(__builtin_offsetof(struct lb_parsed, l3_off) == 40 &&
+			   __builtin_offsetof(struct lb_parsed, l4_off) == 42 &&
+			   __builtin_offsetof(struct lb_parsed, l3_len) == 44 &&
+			   __builtin_offsetof(struct lb_parsed, vlan_tci) == 46,
+		       "lb_parsed word 5 is l3_off | l4_off << 16 | l3_len << 32 | vlan_tci << 48");
+	return (__u64)l3_off | (__u64)l4_off << 16 | (__u64)l3_len << 32 | (__u64)vlan_tci << 48;
+}
+
+/* Word 6: has_vlan, fragment, tcp_flags, icmp_type, icmp_code, tos, ipv4_df (pad 0). */
+LB_INLINE __u64 lb_parsed_word6(__u8 has_vlan, __u8 fragment, __u8 tcp_flags, __u8 icmp_type,
+				__u8 icmp_code, __u8 tos, __u8 ipv4_df)
+{
+	_Static_assert(__builtin_offsetof(struct lb_parsed, has_vlan) == 48 &&
+			   __builtin_offsetof(struct lb_parsed, fragment) == 49 &&
+			   __builtin_offsetof(struct lb_parsed, tcp_flags) == 50 &&
+			   __builtin_offsetof(struct lb_parsed, icmp_type) == 51 &&
+			   __builtin_offsetof(struct lb_parsed, icmp_code) == 52 &&
+			   __builtin_offsetof(struct lb_parsed, tos) == 53 &&
+			   __builtin_offsetof(struct lb_parsed, ipv4_df) == 54 &&
+			   __builtin_offsetof(struct lb_parsed, pad) == 55,
+		       "lb_parsed word 6 is its eight one-byte fields in order");
+	return (__u64)has_vlan | (__u64)fragment << 8 | (__u64)tcp_flags << 16 |
+	       (__u64)icmp_type << 24 | (__u64)icmp_code << 32 | (__u64)tos << 40 |
+	       (__u64)ipv4_df << 48;
+}
+
+/* Words 5 and 6 of a parsed frame: everything after the flow. pp must be 8-byte aligned. */
+LB_INLINE void lb_parsed_store_word5(struct lb_parsed *pp, __u64 word5)
+{
+	_Static_assert(__builtin_offsetof(struct lb_parsed, flow) == 0 &&
+			   __builtin_offsetof(struct lb_parsed, l3_off) == 5 * sizeof(lb_word),
+		       "lb_parsed is the flow's five words, then words 5 and 6");
+	((lb_word *)pp)[5] = word5;
+}
+
+LB_INLINE void lb_parsed_store_word6(struct lb_parsed *pp, __u64 word6)
+{
+	_Static_assert(__builtin_offsetof(struct lb_parsed, has_vlan) == 6 * sizeof(lb_word),
+		       "lb_parsed word 6 starts at has_vlan");
+	((lb_word *)pp)[6] = word6;
 }
 
 /*
@@ -183,16 +276,14 @@ LB_INLINE __u64 lb_flow_word4(__u16 sport, __u16 dport, __u8 proto, __u8 family)
  */
 LB_INLINE void lb_flow_rewrite_words(struct lb_flow *f)
 {
-	lb_word *w = (lb_word *)f;
-
 	LB_UNROLL
 	for (int i = 0; i < 4; i++) {
 		const struct lb_addr *a = i < 2 ? &f->src : &f->dst;
 		int half = (i & 1) * 2;
 
-		w[i] = (__u64)a->w[half] | (__u64)a->w[half + 1] << 32;
+		lb_flow_store_addr_word(f, i, (__u64)a->w[half] | (__u64)a->w[half + 1] << 32);
 	}
-	w[4] = lb_flow_word4(f->sport, f->dport, f->proto, f->family);
+	lb_flow_store_word4(f, lb_flow_word4(f->sport, f->dport, f->proto, f->family));
 }
 
 /* Parser outcome: 0, or 1 + reason (so that 0 is success). */
@@ -413,7 +504,6 @@ LB_INLINE int lb_parse_common_l4(void *data, struct lb_parsed *pp)
 	__u32 room = tot_len - sizeof(*iph); /* tot_len >= 20: checked */
 	__u16 sport, dport;
 	__u8 tcp_flags = 0;
-	lb_word *w;
 	__u64 df;
 
 	if (iph->frag_off & lb_htons(LB_IP_MF | LB_IP_OFFMASK))
@@ -439,17 +529,13 @@ LB_INLINE int lb_parse_common_l4(void *data, struct lb_parsed *pp)
 		return 0;
 	}
 	/* seven word stores (pp is 8-byte aligned): see lb_word */
-	w = (lb_word *)pp;
-	w[0] = iph->saddr; /* src */
-	w[1] = 0;
-	w[2] = iph->daddr; /* dst */
-	w[3] = 0;
-	w[4] = lb_flow_word4(sport, dport, iph->protocol, LB_AF_INET);
-	/* l3_off, l4_off, l3_len, vlan_tci */
-	w[5] = sizeof(struct lb_ethhdr) | (__u64)LB_COMMON_L4_OFF << 16 | (__u64)tot_len << 32;
-	/* has_vlan, fragment, tcp_flags, icmp_type, icmp_code, tos, ipv4_df, pad */
+	lb_flow_store_src(&pp->flow, iph->saddr, 0);
+	lb_flow_store_dst(&pp->flow, iph->daddr, 0);
+	lb_flow_store_word4(&pp->flow, lb_flow_word4(sport, dport, iph->protocol, LB_AF_INET));
+	lb_parsed_store_word5(
+	    pp, lb_parsed_word5(sizeof(struct lb_ethhdr), LB_COMMON_L4_OFF, tot_len, 0));
 	df = !!(iph->frag_off & lb_htons(LB_IP_DF));
-	w[6] = (__u64)tcp_flags << 16 | (__u64)iph->tos << 40 | df << 48;
+	lb_parsed_store_word6(pp, lb_parsed_word6(0, 0, tcp_flags, 0, 0, iph->tos, df));
 	return 1;
 }
 

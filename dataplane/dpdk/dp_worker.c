@@ -21,22 +21,22 @@
 
 /* ---- the core's hooks ---- */
 
-#define W(ctx) ((struct dp_worker *)(ctx))
+#define LB_RUNNER_CTX struct dp_worker
+#include "dataplane/core/hooks.h"
 
-LB_INLINE const struct lb_node_cfg *lb_hook_node(void *ctx)
+LB_INLINE const struct lb_node_cfg *lb_hook_node(struct dp_worker *w)
 {
-	return &W(ctx)->node;
+	return &w->node;
 }
 
-LB_INLINE int lb_hook_vip_addr_filter(void *ctx, const struct lb_flow *f)
+LB_INLINE int lb_hook_vip_addr_filter(struct dp_worker *w, const struct lb_flow *f)
 {
-	return lb_vip_filter_test(&W(ctx)->shm->tables->filter, &f->dst, f->family);
+	return lb_vip_filter_test(&w->shm->tables->filter, &f->dst, f->family);
 }
 
 /* VIP entries and backends: private copies (see struct dp_table_cache), filled on a miss. */
-LB_INLINE const struct lb_vip_meta *lb_hook_vip(void *ctx, const struct lb_vip_key *key)
+LB_INLINE const struct lb_vip_meta *lb_hook_vip(struct dp_worker *w, const struct lb_vip_key *key)
 {
-	struct dp_worker *w = W(ctx);
 	struct dp_vip_cached *c = &w->cache->vip[lb_shm_vip_hash(key) & (DP_VIP_CACHE - 1)];
 
 	if (c->epoch != w->cache_epoch || !lb_vip_key_eq(&c->key, key)) {
@@ -47,14 +47,13 @@ LB_INLINE const struct lb_vip_meta *lb_hook_vip(void *ctx, const struct lb_vip_k
 	return c->found ? &c->meta : NULL;
 }
 
-LB_INLINE __u32 lb_hook_ring(void *ctx, const struct lb_vip_meta *vip, __u32 slot)
+LB_INLINE __u32 lb_hook_ring(struct dp_worker *w, const struct lb_vip_meta *vip, __u32 slot)
 {
-	return lb_shm_ring_slot(W(ctx)->shm, vip->vip_id, slot);
+	return lb_shm_ring_slot(w->shm, vip->vip_id, slot);
 }
 
-LB_INLINE const struct lb_backend *lb_hook_backend(void *ctx, __u32 id)
+LB_INLINE const struct lb_backend *lb_hook_backend(struct dp_worker *w, __u32 id)
 {
-	struct dp_worker *w = W(ctx);
 	struct dp_be_cached *c = &w->cache->be[id & (DP_BE_CACHE - 1)];
 
 	if (c->epoch != w->cache_epoch || c->id != id) {
@@ -84,9 +83,8 @@ LB_INLINE const struct dp_preflow *known_flow(struct dp_worker *w, const struct 
  * itself answers only with an entry used this tick (lb.h); the first packet of a flow in a tick
  * takes the core's general way, which checks the entry's idle time and refreshes it.
  */
-LB_INLINE struct lb_conn *lb_hook_conn_peek(void *ctx, const struct lb_flow *key)
+LB_INLINE struct lb_conn *lb_hook_conn_peek(struct dp_worker *w, const struct lb_flow *key)
 {
-	struct dp_worker *w = W(ctx);
 	const struct dp_preflow *p = known_flow(w, key);
 	struct lb_conn *conn;
 
@@ -96,9 +94,8 @@ LB_INLINE struct lb_conn *lb_hook_conn_peek(void *ctx, const struct lb_flow *key
 	return conn && conn->last_seen == w->now_tick ? conn : NULL;
 }
 
-LB_INLINE struct lb_conn *lb_hook_conn_get(void *ctx, const struct lb_flow *key)
+LB_INLINE struct lb_conn *lb_hook_conn_get(struct dp_worker *w, const struct lb_flow *key)
 {
-	struct dp_worker *w = W(ctx);
 	const struct dp_preflow *p;
 
 	if (key == w->peek_key)
@@ -108,14 +105,14 @@ LB_INLINE struct lb_conn *lb_hook_conn_get(void *ctx, const struct lb_flow *key)
 }
 
 /* Moves with every table change (renew_copies): entries stamped before look their VIP up again. */
-LB_INLINE __u32 lb_hook_vip_epoch(void *ctx, const struct lb_node_cfg *node)
+LB_INLINE __u32 lb_hook_vip_epoch(struct dp_worker *w, const struct lb_node_cfg *node)
 {
-	return W(ctx)->cache_epoch;
+	return w->cache_epoch;
 }
 
-LB_INLINE int lb_hook_conn_put(void *ctx, const struct lb_flow *key, const struct lb_conn *val)
+LB_INLINE int lb_hook_conn_put(struct dp_worker *w, const struct lb_flow *key,
+			       const struct lb_conn *val)
 {
-	struct dp_worker *w = W(ctx);
 	const struct dp_preflow *p = known_flow(w, key);
 
 	/* the first pass's copy of the key: written long ago, so it copies without a stall */
@@ -123,30 +120,30 @@ LB_INLINE int lb_hook_conn_put(void *ctx, const struct lb_flow *key, const struc
 		 : lb_ct_put(&w->ct, key, val);
 }
 
-LB_INLINE __u32 lb_hook_now_tick(void *ctx)
+LB_INLINE __u32 lb_hook_now_tick(struct dp_worker *w)
 {
-	return W(ctx)->now_tick;
+	return w->now_tick;
 }
 
-LB_INLINE struct lb_global_stats *lb_hook_gstats(void *ctx)
+LB_INLINE struct lb_global_stats *lb_hook_gstats(struct dp_worker *w)
 {
-	return &W(ctx)->slot->gstats;
+	return &w->slot->gstats;
 }
 
-LB_INLINE struct lb_vip_stats *lb_hook_vstats(void *ctx, __u32 vip_id)
+LB_INLINE struct lb_vip_stats *lb_hook_vstats(struct dp_worker *w, __u32 vip_id)
 {
-	return vip_id < LB_MAX_VIPS ? &W(ctx)->slot->vstats[vip_id] : NULL;
+	return vip_id < LB_MAX_VIPS ? &w->slot->vstats[vip_id] : NULL;
 }
 
-LB_INLINE struct lb_backend_stats *lb_hook_bstats(void *ctx, __u32 id)
+LB_INLINE struct lb_backend_stats *lb_hook_bstats(struct dp_worker *w, __u32 id)
 {
-	return id < LB_MAX_BACKENDS ? &W(ctx)->slot->bstats[id] : NULL;
+	return id < LB_MAX_BACKENDS ? &w->slot->bstats[id] : NULL;
 }
 
 /* Encapsulation grows the frame into the mbuf's headroom. */
-LB_INLINE int lb_hook_push(void *ctx, struct lb_pkt *pkt, int len)
+LB_INLINE int lb_hook_push(struct dp_worker *w, struct lb_pkt *pkt, int len)
 {
-	char *data = rte_pktmbuf_prepend(W(ctx)->cur, (uint16_t)len);
+	char *data = rte_pktmbuf_prepend(w->cur, (uint16_t)len);
 
 	if (!data)
 		return -1;
@@ -293,8 +290,8 @@ static void burst_prologue(struct dp_worker *w)
 
 /*
  * Always inlined: left to itself gcc makes this a function called once per packet, and the
- * decisions pass then pays a call and the saving of registers around it (bench/dpdk_ab.sh, this
- * against that: established 0.941-0.965, new flows 0.996-1.002).
+ * decisions pass then pays a call and the saving of registers around it (measured with
+ * bench/dpdk_ab.sh; the figures are in commit 154c2b5).
  */
 static inline __attribute__((always_inline)) void process(struct dp_worker *w, struct rte_mbuf *m,
 							  struct lb_result *res,
@@ -396,8 +393,8 @@ static unsigned poll_nic(struct dp_worker *w, uint16_t nic)
 	 * lines fetched for writing a few frames ahead) and fetches the tag lines, the second the
 	 * entries (not a SYN's: it is written whole, never read), the third decides and writes,
 	 * fetching the headroom lines a few frames ahead. Fetched for writing all in a first pass
-	 * instead, the lines from the other core arrived later, not sooner (bench/dpdk_ab.sh, this
-	 * against that: established 0.81-0.98 cycles, new flows 0.89-0.91).
+	 * instead, the lines from the other core arrived later, not sooner (bench/dpdk_ab.sh; the
+	 * figures are in commit fa7c628).
 	 */
 	for (i = 0; i < n && i < DP_PREFETCH_AHEAD; i++)
 		dp_prefetch_for_write(dp_frame_line(pkts[i]));

@@ -42,28 +42,30 @@ static struct lb_user_vip_slot *vip_slot(struct lb_user_tables *t, const struct 
 
 /* ---- the core's hooks ---- */
 
-#define UCTX(ctx) ((struct lb_user_ctx *)(ctx))
+#define LB_RUNNER_CTX struct lb_user_ctx
+#include "dataplane/core/hooks.h"
 
-LB_INLINE const struct lb_node_cfg *lb_hook_node(void *ctx)
+LB_INLINE const struct lb_node_cfg *lb_hook_node(struct lb_user_ctx *ctx)
 {
-	return &UCTX(ctx)->t->node;
+	return &ctx->t->node;
 }
 
-LB_INLINE int lb_hook_vip_addr_filter(void *ctx, const struct lb_flow *f)
+LB_INLINE int lb_hook_vip_addr_filter(struct lb_user_ctx *ctx, const struct lb_flow *f)
 {
-	return lb_vip_filter_test(&UCTX(ctx)->t->filter, &f->dst, f->family);
+	return lb_vip_filter_test(&ctx->t->filter, &f->dst, f->family);
 }
 
-LB_INLINE const struct lb_vip_meta *lb_hook_vip(void *ctx, const struct lb_vip_key *key)
+LB_INLINE const struct lb_vip_meta *lb_hook_vip(struct lb_user_ctx *ctx,
+						const struct lb_vip_key *key)
 {
-	struct lb_user_vip_slot *s = vip_slot(UCTX(ctx)->t, key);
+	struct lb_user_vip_slot *s = vip_slot(ctx->t, key);
 
 	return (s && s->used == 1) ? &s->meta : NULL;
 }
 
-LB_INLINE __u32 lb_hook_ring(void *ctx, const struct lb_vip_meta *vip, __u32 slot)
+LB_INLINE __u32 lb_hook_ring(struct lb_user_ctx *ctx, const struct lb_vip_meta *vip, __u32 slot)
 {
-	struct lb_user_tables *t = UCTX(ctx)->t;
+	struct lb_user_tables *t = ctx->t;
 
 	if (vip->vip_id >= LB_MAX_VIPS || !t->rings[vip->vip_id] ||
 	    slot >= t->ring_size[vip->vip_id])
@@ -71,57 +73,58 @@ LB_INLINE __u32 lb_hook_ring(void *ctx, const struct lb_vip_meta *vip, __u32 slo
 	return t->rings[vip->vip_id][slot];
 }
 
-LB_INLINE const struct lb_backend *lb_hook_backend(void *ctx, __u32 id)
+LB_INLINE const struct lb_backend *lb_hook_backend(struct lb_user_ctx *ctx, __u32 id)
 {
-	return id < LB_MAX_BACKENDS ? &UCTX(ctx)->t->backends[id] : NULL;
+	return id < LB_MAX_BACKENDS ? &ctx->t->backends[id] : NULL;
 }
 
-LB_INLINE struct lb_conn *lb_hook_conn_get(void *ctx, const struct lb_flow *key)
+LB_INLINE struct lb_conn *lb_hook_conn_get(struct lb_user_ctx *ctx, const struct lb_flow *key)
 {
-	return lb_ct_get(&UCTX(ctx)->t->ct, key);
+	return lb_ct_get(&ctx->t->ct, key);
 }
 
 /* One table, no cache in front of it: a peek is a lookup, of an entry used this tick. */
-LB_INLINE struct lb_conn *lb_hook_conn_peek(void *ctx, const struct lb_flow *key)
+LB_INLINE struct lb_conn *lb_hook_conn_peek(struct lb_user_ctx *ctx, const struct lb_flow *key)
 {
-	struct lb_conn *conn = lb_ct_get(&UCTX(ctx)->t->ct, key);
+	struct lb_conn *conn = lb_ct_get(&ctx->t->ct, key);
 
-	return conn && conn->last_seen == UCTX(ctx)->t->now_tick ? conn : NULL;
+	return conn && conn->last_seen == ctx->t->now_tick ? conn : NULL;
 }
 
-LB_INLINE __u32 lb_hook_vip_epoch(void *ctx, const struct lb_node_cfg *node)
+LB_INLINE __u32 lb_hook_vip_epoch(struct lb_user_ctx *ctx, const struct lb_node_cfg *node)
 {
 	return node->vip_epoch;
 }
 
-LB_INLINE int lb_hook_conn_put(void *ctx, const struct lb_flow *key, const struct lb_conn *val)
+LB_INLINE int lb_hook_conn_put(struct lb_user_ctx *ctx, const struct lb_flow *key,
+			       const struct lb_conn *val)
 {
-	return lb_ct_put(&UCTX(ctx)->t->ct, key, val);
+	return lb_ct_put(&ctx->t->ct, key, val);
 }
 
-LB_INLINE __u32 lb_hook_now_tick(void *ctx)
+LB_INLINE __u32 lb_hook_now_tick(struct lb_user_ctx *ctx)
 {
-	return UCTX(ctx)->t->now_tick;
+	return ctx->t->now_tick;
 }
 
-LB_INLINE struct lb_global_stats *lb_hook_gstats(void *ctx)
+LB_INLINE struct lb_global_stats *lb_hook_gstats(struct lb_user_ctx *ctx)
 {
-	return &UCTX(ctx)->t->gstats;
+	return &ctx->t->gstats;
 }
 
-LB_INLINE struct lb_vip_stats *lb_hook_vstats(void *ctx, __u32 vip_id)
+LB_INLINE struct lb_vip_stats *lb_hook_vstats(struct lb_user_ctx *ctx, __u32 vip_id)
 {
-	return vip_id < LB_MAX_VIPS ? &UCTX(ctx)->t->vstats[vip_id] : NULL;
+	return vip_id < LB_MAX_VIPS ? &ctx->t->vstats[vip_id] : NULL;
 }
 
-LB_INLINE struct lb_backend_stats *lb_hook_bstats(void *ctx, __u32 id)
+LB_INLINE struct lb_backend_stats *lb_hook_bstats(struct lb_user_ctx *ctx, __u32 id)
 {
-	return id < LB_MAX_BACKENDS ? &UCTX(ctx)->t->bstats[id] : NULL;
+	return id < LB_MAX_BACKENDS ? &ctx->t->bstats[id] : NULL;
 }
 
-LB_INLINE int lb_hook_push(void *ctx, struct lb_pkt *pkt, int len)
+LB_INLINE int lb_hook_push(struct lb_user_ctx *ctx, struct lb_pkt *pkt, int len)
 {
-	if ((char *)pkt->data - (char *)UCTX(ctx)->buf_start < len)
+	if ((char *)pkt->data - (char *)ctx->buf_start < len)
 		return -1;
 	pkt->data = (char *)pkt->data - len;
 	return 0;

@@ -4,8 +4,9 @@
  * (its hooks over the shared-memory table file written by lbtables_shm, its lb_process build,
  * mbuf prepend, its burst loop on net_ring ports): the verdict (from the port the frame left
  * by), the whole output frame byte for byte, the change of every global counter and the per-VIP /
- * per-backend counters, as summed by lbtables_shm's readers. The fixtures' table actions (backend
- * state, rings, generations) are applied through lbtables_shm between packets.
+ * per-backend counters, as summed by lbtables_shm's readers. Every scenario has its own tables:
+ * reset to the topology through lbtables_shm (fx_tables_reset), then its setup (backend states,
+ * rings, generations, and the packets that make the connection entries it needs).
  *
  * Plus the properties of the table file the fixtures do not cover: a second writer is refused,
  * a restarted writer adopts the tables, a redirect leaves by the backend's port, a worker that
@@ -35,6 +36,7 @@
 static struct {
 	struct dp_testenv dp;
 	struct lb_backend backends[LB_MAX_BACKENDS];
+	struct fx_tables tables; /* reset to the topology before every scenario */
 } env;
 
 static const char *verdict_name(int v)
@@ -42,24 +44,6 @@ static const char *verdict_name(int v)
 	static const char *names[] = {"PASS", "DROP", "TX", "REDIRECT"};
 
 	return v >= 0 && v < 4 ? names[v] : "?";
-}
-
-static int apply_action(struct lbt *t, const struct fx_action *a)
-{
-	uint32_t ring[FX_RING];
-
-	switch (a->kind) {
-	case FX_ACT_RING:
-		fill_ring(ring, a->members, a->nmembers);
-		return t->ops->set_ring(t, a->target, ring, FX_RING);
-	case FX_ACT_STATE:
-		env.backends[a->target].state = a->value;
-		return t->ops->set_backend(t, a->target, &env.backends[a->target]);
-	case FX_ACT_GEN:
-		env.backends[a->target].generation = a->value;
-		return t->ops->set_backend(t, a->target, &env.backends[a->target]);
-	}
-	return -EINVAL;
 }
 
 static int group_setup(void **state)
@@ -78,6 +62,7 @@ static int group_setup(void **state)
 	rc = fx_apply_topology(env.dp.tables, env.backends);
 	if (rc)
 		fprintf(stderr, "writing the tables failed: %s\n", strerror(-rc));
+	fx_tables_init(&env.tables, env.dp.tables, env.backends);
 	return rc;
 }
 
@@ -119,8 +104,19 @@ static void test_fixture(void **state)
 	size_t out_len = sizeof(out);
 	int verdict, bad = 0;
 
-	for (int i = 0; i < c->nactions; i++)
-		assert_int_equal(apply_action(t, &c->actions[i]), 0);
+	/* the scenario's own tables: the topology, then its setup */
+	env.tables.t = t; /* test_writer_restart_adopts_tables opens the writer anew */
+	assert_int_equal(fx_tables_reset(&env.tables), 0);
+	for (int i = 0; i < c->nsetup; i++) {
+		const struct fx_action *a = &c->setup[i];
+		size_t setup_len = sizeof(out);
+
+		if (a->kind != FX_ACT_PACKET)
+			assert_int_equal(fx_tables_apply(&env.tables, a), 0);
+		else
+			assert_int_equal(dp_testenv_run(&env.dp, a->in, a->in_len, out, &setup_len),
+					 a->verdict);
+	}
 	t->ops->read_global(t, &before);
 	if (c->vip >= 0 && c->backend >= 0) {
 		t->ops->read_vip_stats(t, c->vip, &vb);

@@ -1,8 +1,11 @@
 #!/usr/bin/python3
 """fixtures.py - the packet fixtures of edgelb's fast-path tests, written from the RFCs.
 
-Every case is an input frame, the verdict the fast path owes, the whole output frame it owes, and
-the exact change of every global counter. Inputs and expected outputs are built here with scapy
+Every case is a scenario of its own: the tables it starts from (the topology below, every backend
+up, nothing in the connection table), its setup (backend states and generations, rings, and the
+packets that make the connection entries it needs), an input frame, the verdict the fast path
+owes, the whole output frame it owes, and the exact change of every global counter. No case
+depends on another: each runs alone, on tables reset to the topology, by name. Inputs and expected outputs are built here with scapy
 field by field as the RFCs define them (RFC 791/2003 IPv4 and IPv4-in-IPv4, RFC 8200/2473 IPv6
 and IPv6-in-IPv6, RFC 4213 mixed families, RFC 792/4443 echo, RFC 1191/8201 path MTU), and the
 backend choice from a reference model of the documented design (MurmurHash3 x86_32 of the flow
@@ -10,7 +13,11 @@ tuple, multiply-shift onto the ring, connection table semantics) written indepen
 code. Nothing is captured from the code under test.
 
 Output: a C header (argv[1]) with the topology and the cases, read by tests/xdp/test_fixtures.c,
-which runs every case through XDP (BPF_PROG_TEST_RUN) and through the userspace runner.
+which runs every case through XDP (BPF_PROG_TEST_RUN) and through the userspace runner, and by
+tests/dpdk/test_dpdk_fixtures.c (edgelb-dp's worker). For a harness that runs the cases in order
+on one set of tables, never resetting them, each case also carries `actions`: the table writes
+that take the tables the previous cases left to the ones this case needs. The generator replays
+that order through the model and checks that every case then owes exactly what it owes alone.
 """
 import ipaddress
 import struct
@@ -52,8 +59,6 @@ BACKENDS = {
 # backends reached through another interface: devmap slot + 1 (0: the receiving port)
 BACKEND_TX_PORT = {6: 1}
 UP, DOWN, DRAINING = 1, 0, 2
-backend_state = {i: UP for i in BACKENDS}
-backend_gen = {i: 1 for i in BACKENDS}
 
 F_L2DSR, F_SRC_HASH = 1, 2
 TCP_P, UDP_P = 6, 17
@@ -70,12 +75,35 @@ VIPS = {
     7: (4, "192.0.2.14", TCP_P, 80, 0, []),  # no backend at all
     8: (4, "192.0.2.15", TCP_P, 80, 0, [6]),  # backend behind another port (devmap)
 }
-ring_members = {v: list(VIPS[v][5]) for v in VIPS}
 
 
-def ring_of(vip_id):
+class Model:
+    """The tables as one scenario sees them: the topology, then what its setup changed."""
+
+    def __init__(self):
+        self.conns = {}  # flow tuple -> (backend id, generation)
+        self.state = {i: UP for i in BACKENDS}
+        self.gen = {i: 1 for i in BACKENDS}
+        self.ring = {v: list(VIPS[v][5]) for v in VIPS}
+
+    def tables(self):
+        """What a table writer sets (everything but the connection table)."""
+        return (dict(self.state), dict(self.gen), {v: list(m) for v, m in self.ring.items()})
+
+
+M = Model()  # the scenario being written
+
+
+def reset():
+    """Start a scenario: the topology's tables, an empty connection table, no setup."""
+    global M
+    M = Model()
+    del SETUP[:]
+
+
+def ring_of(vip_id, model=None):
     """The test rings are filled by pattern, not by Maglev: slot i -> members[i % n]."""
-    members = ring_members[vip_id]
+    members = (model or M).ring[vip_id]
     return [members[i % len(members)] if members else 0xFFFFFFFF for i in range(RING)]
 
 
@@ -137,12 +165,10 @@ def ring_slot(h):
     return (h * RING) >> 32
 
 
-# connection table model: flow tuple -> (backend id, generation)
-conns = {}
-
-
-def choose(vip_id, fam, src, dst, sport, dport, proto, syn=False, fragment=False, insert=True):
-    """Backend for a packet and whether a new entry is made; returns (id, hash, counters)."""
+def choose(vip_id, fam, src, dst, sport, dport, proto, syn=False, fragment=False, insert=True,
+           model=None):
+    """Backend for a packet and whether a new entry is made; returns (id, hash, counters, new)."""
+    m = model or M
     flags = VIPS[vip_id][4]
     if fragment:
         sport = dport = 0
@@ -150,21 +176,21 @@ def choose(vip_id, fam, src, dst, sport, dport, proto, syn=False, fragment=False
     counters = {}
     key = (fam, src, dst, sport, dport, proto)
     if not fragment and not syn:
-        entry = conns.get(key)
+        entry = m.conns.get(key)
         if entry is None:
             counters["conn_miss"] = 1
         else:
             bid, gen = entry
-            if backend_gen[bid] == gen and backend_state[bid] != DOWN:
+            if m.gen[bid] == gen and m.state[bid] != DOWN:
                 counters["conn_hit"] = 1
                 return bid, h, counters, False
             counters["conn_stale"] = 1
-    bid = ring_of(vip_id)[ring_slot(h)]
-    if bid == 0xFFFFFFFF or backend_state[bid] != UP:
+    bid = ring_of(vip_id, m)[ring_slot(h)]
+    if bid == 0xFFFFFFFF or m.state[bid] != UP:
         return None, h, counters, False
     new = False
     if not fragment and insert:
-        conns[key] = (bid, backend_gen[bid])
+        m.conns[key] = (bid, m.gen[bid])
         new = True
     return bid, h, counters, new
 
@@ -205,7 +231,9 @@ def encap(inner_l3, bid, h, vlan=None):
     return bytes(l2_for(bid, vlan) / outer / Raw(inner_l3))
 
 
-CASES = []
+CASES = []       # every runner's
+USER_CASES = []  # the userspace runner's only (what needs its control of the buffer: headroom)
+SETUP = []       # the scenario being written: its setup steps so far
 
 
 def l3_of(frame):
@@ -217,30 +245,51 @@ def l3_of(frame):
     return raw[:n]
 
 
-def case(name, frame, verdict, out=None, counters=None, vip=None, backend=None, new_flow=False,
-         actions=(), xdp=True):
-    c = {"name": name, "in": bytes(frame), "verdict": verdict,
-         "out": bytes(out) if out is not None else bytes(frame),
+def owes(verdict, frame, out=None, counters=None, vip=None, backend=None, new_flow=False):
+    """What a runner owes for a frame: verdict, whole output frame, counter changes."""
+    c = {"verdict": verdict, "out": bytes(out) if out is not None else bytes(frame),
          "counters": dict(counters or {}), "vip": vip, "backend": backend,
-         "new_flow": new_flow, "actions": list(actions), "xdp": xdp}
+         "new_flow": new_flow}
     c["counters"]["rx_packets"] = 1
-    CASES.append(c)
+    return c
+
+
+def scenario(name, frame, expect, xdp=True, headroom=0):
+    """
+    Close the scenario being written: its setup so far, then `frame`, which owes expect(model)
+    on the scenario's tables (expect may change the model's connection table, as the runner
+    does). Then start the next scenario. headroom: bytes before the frame in the userspace
+    runner's buffer (0: the default); such a scenario is the userspace runner's alone.
+    """
+    c = {"name": name, "in": bytes(frame), "setup": list(SETUP), "tables": M.tables(),
+         "expect": expect, "xdp": xdp, "headroom": headroom}
+    assert all(x["name"] != name for x in CASES + USER_CASES), "two scenarios named " + name
+    c.update(expect(M))
+    (USER_CASES if headroom else CASES).append(c)
+    reset()
+    return c
+
+
+def case(name, frame, verdict, out=None, counters=None, xdp=True):
+    """A scenario whose frame owes the same whatever the tables' state (no forwarding)."""
+    frame = bytes(frame)
+    return scenario(name, frame, lambda m: owes(verdict, frame, out, counters), xdp=xdp)
 
 
 def client_eth():
     return Ether(dst=NODE_MAC, src=ROUTER_MAC)
 
 
-def forward_case(name, frame, vip_id, fam, src, dst, sport, dport, proto, syn=False,
-                 fragment=False, vlan=None, actions=()):
-    """A packet the fast path must forward: compute the backend, the output and counters."""
+def forward_owes(m, frame, vip_id, fam, src, dst, sport, dport, proto, syn=False,
+                 fragment=False, vlan=None):
+    """What a packet the fast path must forward owes on tables m (m's entries change with it)."""
     bid, h, counters, new = choose(vip_id, fam, src, dst, sport, dport, proto, syn=syn,
-                                   fragment=fragment)
-    frame = bytes(frame)
+                                   fragment=fragment, model=m)
+    if fragment:
+        counters["fragments"] = 1
     if bid is None:
         counters["drops.NO_BACKEND"] = 1
-        case(name, frame, "DROP", counters=counters, vip=vip_id, actions=actions)
-        return None
+        return owes("DROP", frame, counters=counters, vip=vip_id)
     if VIPS[vip_id][4] & F_L2DSR:
         eth = Ether(frame)
         eth.dst = BACKENDS[bid][2]
@@ -248,6 +297,8 @@ def forward_case(name, frame, vip_id, fam, src, dst, sport, dport, proto, syn=Fa
         out = bytes(eth)
     else:
         out = encap(l3_of(frame), bid, h, vlan=vlan)
+        if vlan is not None:  # scapy's Dot1Q(vlan=) has prio 0; the output keeps the whole TCI
+            out = out[:14] + frame[14:16] + out[16:]
         # Ethernet padding after the IP packet stays where it was, behind the inner packet
         pad = len(frame) - (14 + (4 if vlan is not None else 0)) - len(l3_of(frame))
         out += frame[len(frame) - pad:] if pad > 0 else b""
@@ -255,11 +306,40 @@ def forward_case(name, frame, vip_id, fam, src, dst, sport, dport, proto, syn=Fa
         counters["redirect"] = 1
     else:
         counters["tx"] = 1
-    if fragment:
-        counters["fragments"] = 1
-    case(name, frame, "REDIRECT" if BACKEND_TX_PORT.get(bid) else "TX", out=out,
-         counters=counters, vip=vip_id, backend=bid, new_flow=new, actions=actions)
-    return bid
+    return owes("REDIRECT" if BACKEND_TX_PORT.get(bid) else "TX", frame, out=out,
+                counters=counters, vip=vip_id, backend=bid, new_flow=new)
+
+
+def forward_case(name, frame, *flow, **kw):
+    """A scenario whose frame the fast path must forward; returns the backend (None: dropped)."""
+    frame = bytes(frame)
+    return scenario(name, frame, lambda m: forward_owes(m, frame, *flow, **kw))["backend"]
+
+
+# ---- setup steps: each changes the scenario's tables, in the model and (by the harness) in
+# the runner, before the scenario's frame
+
+def pre_packet(frame, *flow, **kw):
+    """A packet the runner decides first (to make a connection entry); returns its backend."""
+    frame = bytes(frame)
+    o = forward_owes(M, frame, *flow, **kw)
+    SETUP.append(("packet", frame, o["verdict"]))
+    return o["backend"]
+
+
+def set_state(bid, state):
+    M.state[bid] = state
+    SETUP.append(("state", bid, state))
+
+
+def set_gen(bid, gen):
+    M.gen[bid] = gen
+    SETUP.append(("gen", bid, gen))
+
+
+def set_ring(vip_id, members):
+    M.ring[vip_id] = list(members)
+    SETUP.append(("ring", vip_id, list(members)))
 
 
 def v4(src, dst, **kw):
@@ -270,9 +350,11 @@ def v4(src, dst, **kw):
 
 VIP0 = VIPS[0][1]
 f_syn = client_eth() / v4(CLIENT4, VIP0, flags="DF", ttl=57, tos=0x28) / TCP(sport=40000, dport=80, flags="S", seq=1000)
-forward_case("v4_tcp_syn_ipip", f_syn, 0, 4, CLIENT4, VIP0, 40000, 80, TCP_P, syn=True)
+flow_40000 = (0, 4, CLIENT4, VIP0, 40000, 80, TCP_P)
+forward_case("v4_tcp_syn_ipip", f_syn, *flow_40000, syn=True)
 f_ack = client_eth() / v4(CLIENT4, VIP0, flags="DF", ttl=57) / TCP(sport=40000, dport=80, flags="A", seq=1001, ack=5000) / Raw(b"GET / HTTP/1.1\r\n\r\n")
-owner_40000 = forward_case("v4_tcp_established_conn_hit", f_ack, 0, 4, CLIENT4, VIP0, 40000, 80, TCP_P)
+owner_40000 = pre_packet(f_syn, *flow_40000, syn=True)
+assert forward_case("v4_tcp_established_conn_hit", f_ack, *flow_40000) == owner_40000
 f_mid = client_eth() / v4(CLIENT4, VIP0) / TCP(sport=40001, dport=80, flags="A")
 forward_case("v4_tcp_midflow_miss_no_df", f_mid, 0, 4, CLIENT4, VIP0, 40001, 80, TCP_P)
 f_pad = client_eth() / v4(CLIENT4, VIP0, flags="DF") / TCP(sport=40002, dport=80, flags="S")
@@ -282,22 +364,25 @@ f_opt = client_eth() / v4(CLIENT4, VIP0, flags="DF", options=b"\x01\x01\x01\x00"
 forward_case("v4_options_ihl6_ipip", f_opt, 0, 4, CLIENT4, VIP0, 40003, 80, TCP_P, syn=True)
 f_vlan = Ether(dst=NODE_MAC, src=ROUTER_MAC) / Dot1Q(vlan=100, prio=3) / v4(CLIENT4, VIP0, flags="DF") / TCP(sport=40004, dport=80, flags="S")
 forward_case("v4_vlan_tagged_ipip_keeps_tag", f_vlan, 0, 4, CLIENT4, VIP0, 40004, 80, TCP_P, syn=True, vlan=100)
-# the VLAN case: scapy's Dot1Q(vlan=100) has prio 0; the output keeps the input's whole TCI
-CASES[-1]["out"] = CASES[-1]["out"][:14] + bytes(f_vlan)[14:16] + CASES[-1]["out"][16:]
 
 VIP1 = VIPS[1][1]
 f6 = client_eth() / IPv6(src=CLIENT6, dst=VIP1, tc=0xb8, fl=0x12345, hlim=50) / TCP(sport=50000, dport=443, flags="S")
-forward_case("v6_tcp_syn_ip6ip6", f6, 1, 6, CLIENT6, VIP1, 50000, 443, TCP_P, syn=True)
+flow_50000 = (1, 6, CLIENT6, VIP1, 50000, 443, TCP_P)
+forward_case("v6_tcp_syn_ip6ip6", f6, *flow_50000, syn=True)
 f6a = client_eth() / IPv6(src=CLIENT6, dst=VIP1) / TCP(sport=50000, dport=443, flags="PA") / Raw(b"x" * 100)
-owner_50000 = forward_case("v6_tcp_established_conn_hit", f6a, 1, 6, CLIENT6, VIP1, 50000, 443, TCP_P)
+owner_50000 = pre_packet(f6, *flow_50000, syn=True)
+assert forward_case("v6_tcp_established_conn_hit", f6a, *flow_50000) == owner_50000
 
 VIP2 = VIPS[2][1]
 fu = client_eth() / v4(CLIENT4, VIP2, flags="DF") / UDP(sport=5353, dport=4433) / Raw(b"quic-ish")
-forward_case("v4_udp_allports_4in6", fu, 2, 4, CLIENT4, VIP2, 5353, 4433, UDP_P)
-forward_case("v4_udp_allports_4in6_hit", fu, 2, 4, CLIENT4, VIP2, 5353, 4433, UDP_P)
+flow_5353 = (2, 4, CLIENT4, VIP2, 5353, 4433, UDP_P)
+forward_case("v4_udp_allports_4in6", fu, *flow_5353)
+pre_packet(fu, *flow_5353)
+forward_case("v4_udp_allports_4in6_hit", fu, *flow_5353)
 # 50 bytes: the general parser; the same flow in a frame of 54 bytes and more: the common-frame pass
 fu_long = client_eth() / v4(CLIENT4, VIP2, flags="DF") / UDP(sport=5353, dport=4433) / Raw(b"quic-ish, longer")
-forward_case("v4_udp_allports_4in6_long_frame_hit", fu_long, 2, 4, CLIENT4, VIP2, 5353, 4433, UDP_P)
+pre_packet(fu, *flow_5353)
+forward_case("v4_udp_allports_4in6_long_frame_hit", fu_long, *flow_5353)
 fu_new = client_eth() / v4(CLIENT4, VIP2) / UDP(sport=5360, dport=4433) / Raw(b"quic-ish, longer")
 forward_case("v4_udp_allports_4in6_long_frame_new", fu_new, 2, 4, CLIENT4, VIP2, 5360, 4433, UDP_P)
 
@@ -307,7 +392,8 @@ forward_case("v6_udp_6in4", fu6, 6, 6, CLIENT6, VIP6, 5300, 53, UDP_P)
 
 VIP3 = VIPS[3][1]
 fl2 = client_eth() / v4(CLIENT4, VIP3, flags="DF") / TCP(sport=41000, dport=8080, flags="S")
-forward_case("v4_l2dsr_mac_rewrite", fl2, 3, 4, CLIENT4, VIP3, 41000, 8080, TCP_P, syn=True)
+flow_41000 = (3, 4, CLIENT4, VIP3, 41000, 8080, TCP_P)
+forward_case("v4_l2dsr_mac_rewrite", fl2, *flow_41000, syn=True)
 VIP4 = VIPS[4][1]
 fl26 = client_eth() / IPv6(src=CLIENT6, dst=VIP4) / TCP(sport=41001, dport=80, flags="S")
 forward_case("v6_l2dsr_mac_rewrite", fl26, 4, 6, CLIENT6, VIP4, 41001, 80, TCP_P, syn=True)
@@ -323,7 +409,17 @@ fnb = client_eth() / v4(CLIENT4, VIP7) / TCP(sport=43000, dport=80, flags="S")
 forward_case("v4_vip_without_backends_dropped", fnb, 7, 4, CLIENT4, VIP7, 43000, 80, TCP_P, syn=True)
 VIP8 = VIPS[8][1]
 frd = client_eth() / v4(CLIENT4, VIP8, flags="DF") / TCP(sport=43001, dport=80, flags="S")
-forward_case("v4_backend_on_other_port_redirected", frd, 8, 4, CLIENT4, VIP8, 43001, 80, TCP_P, syn=True)
+flow_43001 = (8, 4, CLIENT4, VIP8, 43001, 80, TCP_P)
+forward_case("v4_backend_on_other_port_redirected", frd, *flow_43001, syn=True)
+
+# Established flows of common frames (untagged IPv4 TCP, 54 bytes and more) that lb_fast_common
+# declines and the general way forwards: L2 DSR, and a backend behind another port.
+fl2a = client_eth() / v4(CLIENT4, VIP3, flags="DF") / TCP(sport=41000, dport=8080, flags="A") / Raw(b"l2dsr data")
+owner_41000 = pre_packet(fl2, *flow_41000, syn=True)
+assert forward_case("v4_l2dsr_established_conn_hit", fl2a, *flow_41000) == owner_41000
+frda = client_eth() / v4(CLIENT4, VIP8, flags="DF") / TCP(sport=43001, dport=80, flags="A") / Raw(b"via port 1")
+pre_packet(frd, *flow_43001, syn=True)
+forward_case("v4_backend_on_other_port_established_redirected", frda, *flow_43001)
 
 # ---- ICMP --------------------------------------------------------------------------------------
 
@@ -335,21 +431,26 @@ from scapy.all import ICMPv6EchoReply  # noqa: E402
 reply6 = Ether(dst=ROUTER_MAC, src=NODE_MAC) / IPv6(src=VIP1, dst=CLIENT6, hlim=64) / ICMPv6EchoReply(id=0x66, seq=9, data=b"ping6")
 case("v6_icmpv6_echo_answered", echo6, "TX", out=reply6, counters={"icmp_echo_replied": 1, "tx": 1})
 
+
+def too_big_owes(m, frame, *flow):
+    """An ICMP too-big about a flow: to the flow's backend (its entry, or the ring), no entry."""
+    bid, h, cnt, _ = choose(*flow, insert=False, model=m)
+    cnt.update({"icmp_too_big_fwd": 1, "tx": 1})
+    return owes("TX", frame, out=encap(l3_of(frame), bid, h), counters=cnt, vip=flow[0],
+                backend=bid)
+
+
 # Frag-needed from a router on the path, about the backend's reply VIP:80 -> client:40000.
 quoted = IP(src=VIP0, dst=CLIENT4, flags="DF", ttl=63) / TCP(sport=80, dport=40000, flags="A", seq=5000)
-fneed = client_eth() / IP(src="198.51.100.1", dst=VIP0, id=9) / ICMP(type=3, code=4, nexthopmtu=1400) / Raw(bytes(quoted)[:28])
-bid, h, cnt, _ = choose(0, 4, CLIENT4, VIP0, 40000, 80, TCP_P, insert=False)
-assert bid == owner_40000
-cnt.update({"icmp_too_big_fwd": 1, "tx": 1})
-case("v4_icmp_frag_needed_to_flow_owner", fneed, "TX", out=encap(l3_of(bytes(fneed)), bid, h),
-     counters=cnt, vip=0, backend=bid)
+fneed = bytes(client_eth() / IP(src="198.51.100.1", dst=VIP0, id=9) / ICMP(type=3, code=4, nexthopmtu=1400) / Raw(bytes(quoted)[:28]))
+assert pre_packet(f_syn, *flow_40000, syn=True) == owner_40000
+c = scenario("v4_icmp_frag_needed_to_flow_owner", fneed, lambda m: too_big_owes(m, fneed, *flow_40000))
+assert c["backend"] == owner_40000 and c["counters"].get("conn_hit") == 1
 quoted6 = IPv6(src=VIP1, dst=CLIENT6) / TCP(sport=443, dport=50000, flags="A")
-ptb = client_eth() / IPv6(src="2001:db8:ffff::1", dst=VIP1) / ICMPv6PacketTooBig(mtu=1280) / Raw(bytes(quoted6))
-bid, h, cnt, _ = choose(1, 6, CLIENT6, VIP1, 50000, 443, TCP_P, insert=False)
-assert bid == owner_50000
-cnt.update({"icmp_too_big_fwd": 1, "tx": 1})
-case("v6_icmpv6_packet_too_big_to_flow_owner", ptb, "TX", out=encap(l3_of(bytes(ptb)), bid, h),
-     counters=cnt, vip=1, backend=bid)
+ptb = bytes(client_eth() / IPv6(src="2001:db8:ffff::1", dst=VIP1) / ICMPv6PacketTooBig(mtu=1280) / Raw(bytes(quoted6)))
+assert pre_packet(f6, *flow_50000, syn=True) == owner_50000
+c = scenario("v6_icmpv6_packet_too_big_to_flow_owner", ptb, lambda m: too_big_owes(m, ptb, *flow_50000))
+assert c["backend"] == owner_50000 and c["counters"].get("conn_hit") == 1
 bad_quote = client_eth() / IP(src="198.51.100.1", dst=VIP0) / ICMP(type=3, code=4) / Raw(bytes(quoted)[:10])
 case("v4_icmp_frag_needed_truncated_quote_dropped", bad_quote, "DROP", counters={"drops.BAD_ICMP": 1})
 other_icmp = client_eth() / IP(src=CLIENT4, dst=VIP0) / ICMP(type=0, id=1, seq=1)
@@ -387,30 +488,70 @@ case("vip_address_other_protocol_passed", client_eth() / v4(CLIENT4, VIP0) / UDP
 
 # Drain the owner of client:40000: its established flow stays, new flows go elsewhere.
 drained = owner_40000
-backend_state[drained] = DRAINING
-ring_members[0] = [b for b in VIPS[0][5] if b != drained]
-act = [("state", drained, DRAINING), ("ring", 0, ring_members[0])]
-b = forward_case("drained_backend_keeps_established_flow", f_ack, 0, 4, CLIENT4, VIP0, 40000, 80, TCP_P, actions=act)
+others = [b for b in VIPS[0][5] if b != drained]
+assert pre_packet(f_syn, *flow_40000, syn=True) == drained
+set_state(drained, DRAINING)
+set_ring(0, others)
+b = forward_case("drained_backend_keeps_established_flow", f_ack, *flow_40000)
 assert b == drained
 for sp in range(44000, 44004):
     fnew = client_eth() / v4(CLIENT4, VIP0) / TCP(sport=sp, dport=80, flags="S")
+    set_state(drained, DRAINING)
+    set_ring(0, others)
     b = forward_case("drained_backend_gets_no_new_flow_%d" % sp, fnew, 0, 4, CLIENT4, VIP0, sp, 80, TCP_P, syn=True)
     assert b != drained
 # Down: the same established flow is re-hashed at once (stale entry).
-backend_state[drained] = DOWN
-act = [("state", drained, DOWN)]
-b = forward_case("down_backend_flow_rehashed", f_ack, 0, 4, CLIENT4, VIP0, 40000, 80, TCP_P, actions=act)
-assert b != drained
+pre_packet(f_syn, *flow_40000, syn=True)
+set_ring(0, others)
+set_state(drained, DOWN)
+moved_to = forward_case("down_backend_flow_rehashed", f_ack, *flow_40000)
+assert moved_to != drained
+
+
+def moved_flow_setup():
+    """client:40000's owner went down and the flow moved; the owner is back up, in the ring."""
+    pre_packet(f_syn, *flow_40000, syn=True)
+    set_ring(0, others)
+    set_state(drained, DOWN)
+    assert pre_packet(f_ack, *flow_40000) == moved_to
+    set_state(drained, UP)
+    set_ring(0, VIPS[0][5])
+
+
 # Back up and in the ring again; the flow stays where it moved to (its new entry is valid).
-backend_state[drained] = UP
-ring_members[0] = list(VIPS[0][5])
-act = [("state", drained, UP), ("ring", 0, ring_members[0])]
-b2 = forward_case("recovered_backend_does_not_steal_flows", f_ack, 0, 4, CLIENT4, VIP0, 40000, 80, TCP_P, actions=act)
-assert b2 == b
+moved_flow_setup()
+assert forward_case("recovered_backend_does_not_steal_flows", f_ack, *flow_40000) == moved_to
 # Slot reuse: the slot of the flow's current backend gets a new occupant (generation + 1).
-backend_gen[b] += 1
-act = [("gen", b, backend_gen[b])]
-forward_case("reused_backend_slot_entry_stale", f_ack, 0, 4, CLIENT4, VIP0, 40000, 80, TCP_P, actions=act)
+moved_flow_setup()
+set_gen(moved_to, 2)
+c = scenario("reused_backend_slot_entry_stale", bytes(f_ack), lambda m: forward_owes(m, bytes(f_ack), *flow_40000))
+assert c["counters"].get("conn_stale") == 1
+
+# ---- the userspace runner only: no room for the outer header -------------------------------
+# BPF_PROG_TEST_RUN and edgelb-dp always leave a frame headroom; the userspace runner's caller
+# decides it. An established flow's common frame (lb_fast_common: LB_FC_ENCAP_FAILED) and a new
+# flow's SYN (the general way): dropped and counted as such, the frame untouched, the VIP's and
+# backend's packets counted as for every packet that reached its backend's forwarding.
+
+
+def no_room_owes(m, frame, *flow, **kw):
+    o = forward_owes(m, frame, *flow, **kw)
+    assert o["verdict"] == "TX"
+    cnt = dict(o["counters"])
+    del cnt["tx"]
+    cnt["drops.ENCAP_FAILED"] = 1
+    return owes("DROP", frame, counters=cnt, vip=o["vip"], backend=o["backend"],
+                new_flow=o["new_flow"])
+
+
+NO_ROOM = 10  # bytes before the frame: less than any outer header, and 2 mod 4 (NET_IP_ALIGN)
+f_ack_b = bytes(f_ack)
+pre_packet(f_syn, *flow_40000, syn=True)
+scenario("v4_established_no_headroom_dropped", f_ack_b,
+         lambda m: no_room_owes(m, f_ack_b, *flow_40000), xdp=False, headroom=NO_ROOM)
+f_syn_b = bytes(f_syn)
+scenario("v4_syn_no_headroom_dropped", f_syn_b,
+         lambda m: no_room_owes(m, f_syn_b, *flow_40000, syn=True), xdp=False, headroom=NO_ROOM)
 
 # ---- malformed input: counted by reason; dropped when for a VIP, else passed -----------------
 
@@ -569,13 +710,87 @@ def c_addr(fam, a):
     return c_bytes(ipaddress.ip_address(a).packed.ljust(16, b"\0"))
 
 
-def main(path):
+def sequential_actions():
+    """
+    The `actions` of every case, for a harness that runs the cases in order on one set of
+    tables: the writes from the tables the previous case needed to the ones this case needs (its
+    setup packets are not run). Replays that order through the model and checks that every case
+    then owes exactly what it owes alone.
+    """
+    seq = Model()
     for c in CASES:
+        state, gen, ring = c["tables"]
+        actions = []
+        for b in sorted(BACKENDS):
+            if seq.state[b] != state[b]:
+                actions.append(("state", b, state[b]))
+            if seq.gen[b] != gen[b]:
+                actions.append(("gen", b, gen[b]))
+        for v in sorted(VIPS):
+            if seq.ring[v] != ring[v]:
+                actions.append(("ring", v, ring[v]))
+        seq.state, seq.gen, seq.ring = dict(state), dict(gen), {v: list(r) for v, r in ring.items()}
+        c["actions"] = actions
+        again = c["expect"](seq)
+        for k, v in again.items():
+            assert c[k] == v, "case %s: in order it would owe %s %r, alone %r" % (c["name"], k, v, c[k])
+
+
+def c_action(a, frame_name):
+    """struct fx_action: kind, target, value, members, nmembers, in, in_len, verdict."""
+    if a[0] == "ring":
+        return "{FX_ACT_RING, %d, 0, {%s}, %d, 0, 0, 0}" % (a[1], ",".join(map(str, a[2])), len(a[2]))
+    if a[0] == "state":
+        return "{FX_ACT_STATE, %d, %d, {0}, 0, 0, 0, 0}" % (a[1], a[2])
+    if a[0] == "gen":
+        return "{FX_ACT_GEN, %d, %d, {0}, 0, 0, 0, 0}" % (a[1], a[2])
+    assert a[0] == "packet"
+    return "{FX_ACT_PACKET, 0, 0, {0}, 0, %s, %d, LB_%s}" % (frame_name, len(a[1]), a[2])
+
+
+def c_cases(w, array, cases, prefix):
+    for n, c in enumerate(cases):
+        p = "%s%d" % (prefix, n)
+        w("static const unsigned char fx_in_%s[] = %s;" % (p, c_bytes(c["in"])))
+        w("static const unsigned char fx_out_%s[] = %s;" % (p, c_bytes(c["out"])))
+        w("static const struct fx_action fx_act_%s[] = {%s};" % (
+            p, ",".join(c_action(a, None) for a in c.get("actions", [])) or "{0}"))
+        steps = []
+        for k, a in enumerate(c["setup"]):
+            name = None
+            if a[0] == "packet":
+                name = "fx_setup_in_%s_%d" % (p, k)
+                w("static const unsigned char %s[] = %s;" % (name, c_bytes(a[1])))
+            steps.append(c_action(a, name))
+        w("static const struct fx_action fx_setup_%s[] = {%s};" % (p, ",".join(steps) or "{0}"))
+        cnts = []
+        for k, v in sorted(c["counters"].items()):
+            if "." in k:
+                arr, reason = k.split(".")
+                cnts.append('{"%s", offsetof(struct lb_global_stats, %s[LB_DROP_%s]), %d}' % (k, arr, reason, v))
+            else:
+                cnts.append('{"%s", offsetof(struct lb_global_stats, %s), %d}' % (k, k, v))
+        w("static const struct fx_counter fx_cnt_%s[] = {%s};" % (p, ",".join(cnts)))
+    w("static const struct fx_case %s[] = {" % array)
+    for n, c in enumerate(cases):
+        p = "%s%d" % (prefix, n)
+        w('\t{"%s", fx_in_%s, %d, LB_%s, fx_out_%s, %d, fx_cnt_%s, %d, %d, %d, %d, %d, fx_act_%s, %d, %d,'
+          ' fx_setup_%s, %d, %d},' % (
+              c["name"], p, len(c["in"]), c["verdict"], p, len(c["out"]), p, len(c["counters"]),
+              -1 if c["vip"] is None else c["vip"], -1 if c["backend"] is None else c["backend"],
+              1 if c["new_flow"] else 0, n, p, len(c.get("actions", [])), 1 if c["xdp"] else 0,
+              p, len(c["setup"]), c["headroom"]))
+    w("};")
+
+
+def main(path):
+    for c in CASES + USER_CASES:
         for k in c["counters"]:
             base = k.split(".")[0]
             assert base in GLOBAL_FIELDS + ["drops", "pass_malformed"], k
             if "." in k:
                 assert k.split(".")[1] in REASONS, k
+    sequential_actions()
     out = []
     w = out.append
     w("/* Generated by tests/xdp/fixtures.py: do not edit. */")
@@ -588,6 +803,14 @@ def main(path):
     w("static const unsigned char fx_src6[16] = %s;" % c_addr(6, SRC6))
     w("#define FX_SRC4_MASK 0x%08xu" % SRC4_MASK)
     w("#define FX_SRC6_MASK 0x%08xu" % SRC6_MASK)
+    # every global counter by name, in the order of struct lb_global_stats (checked here)
+    names = GLOBAL_FIELDS + ["drops.%s" % r for r in REASONS] + ["pass_malformed.%s" % r for r in REASONS]
+    w("static const char *const fx_counter_names[] = {%s};" % ", ".join('"%s"' % n for n in names))
+    w("_Static_assert(sizeof(fx_counter_names) / sizeof(fx_counter_names[0]) * 8 =="
+      " sizeof(struct lb_global_stats), \"fixtures.py: GLOBAL_FIELDS and REASONS are every counter\");")
+    for i, n in enumerate(names):
+        field = n if "." not in n else "%s[LB_DROP_%s]" % tuple(n.split("."))
+        w("_Static_assert(offsetof(struct lb_global_stats, %s) == %d, \"fixtures.py: %s moved\");" % (field, i * 8, n))
     w("static const struct fx_backend fx_backends[] = {")
     for i, (fam, a, mac) in sorted(BACKENDS.items()):
         w("\t{%d, %d, %s, %s, %d}," % (i, fam, c_addr(fam, a), c_mac(mac), BACKEND_TX_PORT.get(i, 0)))
@@ -599,33 +822,8 @@ def main(path):
         w("\t{%d, %d, %s, %d, %d, %d, fx_vip%d_members, %d}," % (i, fam, c_addr(fam, a), proto, port,
                                                            flags, i, len(members)))
     w("};")
-    for n, c in enumerate(CASES):
-        w("static const unsigned char fx_in_%d[] = %s;" % (n, c_bytes(c["in"])))
-        w("static const unsigned char fx_out_%d[] = %s;" % (n, c_bytes(c["out"])))
-        acts = []
-        for a in c["actions"]:
-            if a[0] == "ring":
-                acts.append("{FX_ACT_RING, %d, 0, {%s}, %d}" % (a[1], ",".join(map(str, a[2])), len(a[2])))
-            elif a[0] == "state":
-                acts.append("{FX_ACT_STATE, %d, %d, {0}, 0}" % (a[1], a[2]))
-            elif a[0] == "gen":
-                acts.append("{FX_ACT_GEN, %d, %d, {0}, 0}" % (a[1], a[2]))
-        w("static const struct fx_action fx_act_%d[] = {%s};" % (n, ",".join(acts) or "{0}"))
-        cnts = []
-        for k, v in sorted(c["counters"].items()):
-            if "." in k:
-                arr, reason = k.split(".")
-                cnts.append('{"%s", offsetof(struct lb_global_stats, %s[LB_DROP_%s]), %d}' % (k, arr, reason, v))
-            else:
-                cnts.append('{"%s", offsetof(struct lb_global_stats, %s), %d}' % (k, k, v))
-        w("static const struct fx_counter fx_cnt_%d[] = {%s};" % (n, ",".join(cnts)))
-    w("static const struct fx_case fx_cases[] = {")
-    for n, c in enumerate(CASES):
-        w('\t{"%s", fx_in_%d, %d, LB_%s, fx_out_%d, %d, fx_cnt_%d, %d, %d, %d, %d, %d, fx_act_%d, %d, %d},' % (
-            c["name"], n, len(c["in"]), c["verdict"], n, len(c["out"]), n, len(c["counters"]),
-            -1 if c["vip"] is None else c["vip"], -1 if c["backend"] is None else c["backend"],
-            1 if c["new_flow"] else 0, n, n, len(c["actions"]), 1 if c["xdp"] else 0))
-    w("};")
+    c_cases(w, "fx_cases", CASES, "")
+    c_cases(w, "fx_user_cases", USER_CASES, "u")
     for n, c in enumerate(DECAP_CASES):
         w("static const unsigned char fx_decap_in_%d[] = %s;" % (n, c_bytes(c["in"])))
         w("static const unsigned char fx_decap_out_%d[] = %s;" % (n, c_bytes(c["out"])))
@@ -636,7 +834,8 @@ def main(path):
     w("};")
     with open(path, "w") as f:
         f.write("\n".join(out) + "\n")
-    print("fixtures.py: %d cases, %d decap cases -> %s" % (len(CASES), len(DECAP_CASES), path))
+    print("fixtures.py: %d cases (+%d userspace only), %d decap cases -> %s"
+          % (len(CASES), len(USER_CASES), len(DECAP_CASES), path))
 
 
 if __name__ == "__main__":

@@ -3,7 +3,8 @@
  * fx_check.h - how the fixture harnesses (XDP and userspace in tests/xdp, edgelb-dp in
  * tests/dpdk) compare a runner's result with a case's expectation: the output frame byte for
  * byte, every global counter's change, and the per-VIP / per-backend counters. Each mismatch is
- * printed with the runner's name; the functions return non-zero on any.
+ * printed with the runner's name, the scenario's and the field's (the counter by name, the
+ * frame's differing bytes); the functions return non-zero on any.
  */
 #ifndef EDGELB_TESTS_FX_CHECK_H
 #define EDGELB_TESTS_FX_CHECK_H
@@ -16,7 +17,7 @@
 static inline void fx_hexdump_diff(const char *who, const unsigned char *got, size_t got_len,
 				   const unsigned char *want, size_t want_len)
 {
-	fprintf(stderr, "  %s output (%zu bytes) != expected (%zu bytes)\n", who, got_len,
+	fprintf(stderr, "  %s: output frame (%zu bytes) != expected (%zu bytes)\n", who, got_len,
 		want_len);
 	for (size_t i = 0; i < (got_len > want_len ? got_len : want_len); i++) {
 		int g = i < got_len ? got[i] : -1, w = i < want_len ? want[i] : -1;
@@ -36,18 +37,14 @@ static inline int fx_check_counters(const char *who, const struct fx_case *c,
 
 	for (size_t w = 0; w < sizeof(*before) / 8; w++) {
 		uint64_t want = 0;
-		const char *name = NULL;
 
 		for (int i = 0; i < c->ncounters; i++)
-			if (c->counters[i].offset == w * 8) {
+			if (c->counters[i].offset == w * 8)
 				want = c->counters[i].delta;
-				name = c->counters[i].name;
-			}
 		if (a[w] - b[w] != want) {
-			fprintf(stderr,
-				"  %s: counter at offset %zu (%s) changed by %llu, want %llu\n",
-				who, w * 8, name ? name : "unexpected",
-				(unsigned long long)(a[w] - b[w]), (unsigned long long)want);
+			fprintf(stderr, "  %s [%s]: counter %s changed by %llu, want %llu\n", who,
+				c->name, fx_counter_names[w], (unsigned long long)(a[w] - b[w]),
+				(unsigned long long)want);
 			bad = 1;
 		}
 	}
@@ -68,18 +65,23 @@ static inline int fx_check_flow_stats(const char *who, struct lbt *t, const stru
 	t->ops->read_backend_stats(t, c->backend, &ba);
 	if (va.packets - vb->packets != 1 || va.bytes - vb->bytes != c->in_len ||
 	    va.new_flows - vb->new_flows != (uint64_t)c->new_flow) {
-		fprintf(stderr, "  %s: VIP %d counters: +%llu packets +%llu bytes +%llu new\n", who,
-			c->vip, (unsigned long long)(va.packets - vb->packets),
+		fprintf(stderr,
+			"  %s [%s]: VIP %d counters: +%llu packets +%llu bytes +%llu new flows, "
+			"want +1 +%u +%d\n",
+			who, c->name, c->vip, (unsigned long long)(va.packets - vb->packets),
 			(unsigned long long)(va.bytes - vb->bytes),
-			(unsigned long long)(va.new_flows - vb->new_flows));
+			(unsigned long long)(va.new_flows - vb->new_flows), c->in_len, c->new_flow);
 		bad = 1;
 	}
 	if (ba.packets - bb->packets != 1 || ba.bytes - bb->bytes != c->in_len ||
 	    ba.new_flows - bb->new_flows != (uint64_t)c->new_flow) {
-		fprintf(stderr, "  %s: backend %d counters: +%llu packets +%llu bytes +%llu new\n",
-			who, c->backend, (unsigned long long)(ba.packets - bb->packets),
-			(unsigned long long)(ba.bytes - bb->bytes),
-			(unsigned long long)(ba.new_flows - bb->new_flows));
+		fprintf(
+		    stderr,
+		    "  %s [%s]: backend %d counters: +%llu packets +%llu bytes +%llu new flows, "
+		    "want +1 +%u +%d\n",
+		    who, c->name, c->backend, (unsigned long long)(ba.packets - bb->packets),
+		    (unsigned long long)(ba.bytes - bb->bytes),
+		    (unsigned long long)(ba.new_flows - bb->new_flows), c->in_len, c->new_flow);
 		bad = 1;
 	}
 	return bad;

@@ -7,6 +7,7 @@
 #ifndef EDGELB_TESTS_FX_TABLES_H
 #define EDGELB_TESTS_FX_TABLES_H
 
+#include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -26,17 +27,36 @@ struct fx_vip {
 	const unsigned *members;
 	int nmembers;
 };
-enum { FX_ACT_RING = 1, FX_ACT_STATE, FX_ACT_GEN };
+/*
+ * A table write (a ring's members, a backend's state or generation) or, in a scenario's setup
+ * only, a packet the runner decides first (FX_ACT_PACKET: in, in_len, and the verdict it owes;
+ * its output and counters are the business of the scenarios that test such a frame).
+ */
+enum { FX_ACT_RING = 1, FX_ACT_STATE, FX_ACT_GEN, FX_ACT_PACKET };
 struct fx_action {
 	int kind, target, value;
 	unsigned members[8];
 	int nmembers;
+	const unsigned char *in;
+	unsigned in_len;
+	int verdict;
 };
 struct fx_counter {
 	const char *name;
 	size_t offset;
 	unsigned long long delta;
 };
+/*
+ * A scenario: on the topology's tables (fx_apply_topology, no connection entries) after its
+ * setup steps, the frame `in` owes `verdict`, the whole output frame `out`, exactly the global
+ * counter changes in `counters` (every other counter unchanged) and, when vip and backend are
+ * >= 0, one packet of in_len bytes (and a new flow if new_flow) on that VIP's and backend's
+ * counters. Scenarios are independent: fx_tables_reset() and the setup make one's tables.
+ *
+ * actions: for a harness that runs the cases in order on one set of tables without resetting
+ * them (nor running setup packets), the table writes from what the previous case needed to what
+ * this one needs; fixtures.py checks that every case owes the same that way.
+ */
 struct fx_case {
 	const char *name;
 	const unsigned char *in;
@@ -47,9 +67,13 @@ struct fx_case {
 	const struct fx_counter *counters;
 	int ncounters;
 	int vip, backend, new_flow, index;
-	const struct fx_action *actions;
+	const struct fx_action *actions; /* in-order replay only (see above) */
 	int nactions;
-	int xdp;
+	int xdp; /* 0: BPF_PROG_TEST_RUN cannot run it (a frame shorter than Ethernet's header) */
+	const struct fx_action *setup;
+	int nsetup;
+	unsigned
+	    headroom; /* bytes before the frame (fx_user_cases only; 0: the runner's default) */
 };
 
 struct fx_decap_case {
@@ -130,6 +154,88 @@ static inline int fx_apply_topology(struct lbt *t, void *arg)
 			rc = t->ops->set_ring(t, v->id, ring, FX_RING);
 	}
 	return rc ? rc : lbt_install_vips(t, vips, sizeof(vips) / sizeof(vips[0]));
+}
+
+/*
+ * What a harness keeps of one runner's tables, to give each scenario its own: the backends as
+ * the harness first wrote them (fx_apply_topology) and as they are now, and every VIP's ring.
+ */
+struct fx_tables {
+	struct lbt *t;
+	struct lb_backend initial[LB_MAX_BACKENDS];
+	struct lb_backend cur[LB_MAX_BACKENDS];
+	unsigned ring[LB_MAX_VIPS][8];
+	int nring[LB_MAX_VIPS];
+};
+
+/* After fx_apply_topology(t, initial). */
+static inline void fx_tables_init(struct fx_tables *ft, struct lbt *t,
+				  const struct lb_backend *initial)
+{
+	ft->t = t;
+	memcpy(ft->initial, initial, sizeof(ft->initial));
+	memcpy(ft->cur, initial, sizeof(ft->cur));
+	for (size_t i = 0; i < sizeof(fx_vips) / sizeof(fx_vips[0]); i++) {
+		ft->nring[fx_vips[i].id] = fx_vips[i].nmembers;
+		memcpy(ft->ring[fx_vips[i].id], fx_vips[i].members,
+		       (size_t)fx_vips[i].nmembers * sizeof(unsigned));
+	}
+}
+
+static inline int fx_tables_set_ring(struct fx_tables *ft, int vip_id, const unsigned *members,
+				     int n)
+{
+	uint32_t ring[FX_RING];
+
+	if (n > 8)
+		return -EINVAL;
+	if (ft->nring[vip_id] == n &&
+	    !memcmp(ft->ring[vip_id], members, (size_t)n * sizeof(unsigned)))
+		return 0; /* as it is: no ring flip */
+	fill_ring(ring, members, n);
+	ft->nring[vip_id] = n;
+	memcpy(ft->ring[vip_id], members, (size_t)n * sizeof(unsigned));
+	return ft->t->ops->set_ring(ft->t, (uint32_t)vip_id, ring, FX_RING);
+}
+
+static inline int fx_tables_set_backend(struct fx_tables *ft, int id, const struct lb_backend *be)
+{
+	if (!memcmp(&ft->cur[id], be, sizeof(*be)))
+		return 0;
+	ft->cur[id] = *be;
+	return ft->t->ops->set_backend(ft->t, (uint32_t)id, be);
+}
+
+/* Back to the topology's tables: the first backends and rings, no connection entries. */
+static inline int fx_tables_reset(struct fx_tables *ft)
+{
+	int rc = ft->t->ops->clear_conns(ft->t);
+
+	for (size_t i = 0; i < sizeof(fx_backends) / sizeof(fx_backends[0]) && !rc; i++)
+		rc = fx_tables_set_backend(ft, fx_backends[i].id, &ft->initial[fx_backends[i].id]);
+	for (size_t i = 0; i < sizeof(fx_vips) / sizeof(fx_vips[0]) && !rc; i++)
+		rc = fx_tables_set_ring(ft, fx_vips[i].id, fx_vips[i].members, fx_vips[i].nmembers);
+	return rc;
+}
+
+/* A table write of a setup (or of an in-order replay); FX_ACT_PACKET is the harness's to run. */
+static inline int fx_tables_apply(struct fx_tables *ft, const struct fx_action *a)
+{
+	struct lb_backend be;
+
+	switch (a->kind) {
+	case FX_ACT_RING:
+		return fx_tables_set_ring(ft, a->target, a->members, a->nmembers);
+	case FX_ACT_STATE:
+	case FX_ACT_GEN:
+		be = ft->cur[a->target];
+		if (a->kind == FX_ACT_STATE)
+			be.state = (__u8)a->value;
+		else
+			be.generation = (__u32)a->value;
+		return fx_tables_set_backend(ft, a->target, &be);
+	}
+	return -EINVAL;
 }
 
 #endif

@@ -18,13 +18,9 @@ from scapy.all import (ICMP, IP, TCP, UDP, AsyncSniffer, Ether, ICMPv6EchoReply,
 
 IFACE = sys.argv[1]
 
-# the fixtures module ran its own case sequence on import: start the model afresh, as the loader
-fx.conns.clear()
-for b in fx.BACKENDS:
-    fx.backend_state[b] = fx.UP
-    fx.backend_gen[b] = 1
-for v in fx.VIPS:
-    fx.ring_members[v] = list(fx.VIPS[v][5])
+# the fixtures module wrote its scenarios on import: start the model afresh, as the loader's
+# tables (the topology, no connection entries); the frames below are one scenario
+fx.reset()
 
 sent, expected = [], []
 

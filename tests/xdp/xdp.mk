@@ -17,6 +17,17 @@ $(BUILD)/tests/xdp/test_fixtures: tests/xdp/test_fixtures.c $(BUILD)/tests/xdp/f
 
 UNIT_TESTS += $(BUILD)/tests/xdp/test_fixtures
 
+# The same, its userspace runner built without lb_fast_common (-DLB_NO_FAST_COMMON): every
+# fixture decided by the general way alone must owe the same, byte for byte (lb.h).
+$(BUILD)/tests/xdp/test_fixtures_general: tests/xdp/test_fixtures.c $(BUILD)/tests/xdp/fixtures.h \
+		$(BUILD)/bpf/lb.skel.h control/lbtables.c control/lbtables_bpf.c \
+		dataplane/user/user_tables.c $(CORE_HDRS)
+	$(CC) $(CFLAGS) $(SAN) -DLB_NO_FAST_COMMON -Wno-missing-field-initializers -o $@ $< \
+		control/lbtables.c control/lbtables_bpf.c dataplane/user/user_tables.c $(BPF_LIBS) \
+		-lcmocka
+
+UNIT_TESTS += $(BUILD)/tests/xdp/test_fixtures_general
+
 $(BUILD)/tests/xdp/xdp_veth_loader: tests/xdp/xdp_veth_loader.c $(BUILD)/tests/xdp/fixtures.h \
 		$(BUILD)/bpf/lb.skel.h $(CORE_LIB_OBJS)
 	$(CC) $(CFLAGS) -Wno-missing-field-initializers -o $@ $< $(CORE_LIB_OBJS) $(BPF_LIBS)
