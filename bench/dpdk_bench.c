@@ -54,8 +54,8 @@
 #include <rte_mbuf.h>
 #include <rte_ring.h>
 
-#include "control/lbtables.h"
-#include "control/lbtables_shm.h"
+#include "control/fastpath/lbtables.h"
+#include "control/fastpath/lbtables_shm.h"
 #include "dataplane/dpdk/dp_port.h"
 #include "dataplane/dpdk/dp_worker.h"
 

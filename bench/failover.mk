@@ -5,11 +5,11 @@
 
 FAILOVER_SWAP := $(BUILD)/bench/failover_swap
 
-$(FAILOVER_SWAP): bench/failover_swap.c $(BUILD)/bpf/lb.skel.h $(BUILD)/control/lbtables.o \
-		$(BUILD)/control/lbtables_bpf.o $(BUILD)/control/maglev.o
+$(FAILOVER_SWAP): bench/failover_swap.c $(BUILD)/bpf/lb.skel.h $(BUILD)/control/fastpath/lbtables.o \
+		$(BUILD)/control/fastpath/lbtables_bpf.o $(BUILD)/control/maglev/maglev.o
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) bench/failover_swap.c $(BUILD)/control/lbtables.o \
-		$(BUILD)/control/lbtables_bpf.o $(BUILD)/control/maglev.o -o $@ \
+	$(CC) $(CFLAGS) bench/failover_swap.c $(BUILD)/control/fastpath/lbtables.o \
+		$(BUILD)/control/fastpath/lbtables_bpf.o $(BUILD)/control/maglev/maglev.o -o $@ \
 		$(LIBBPF_LIBS)
 
 .PHONY: bench-failover

@@ -18,8 +18,8 @@
 #include <unistd.h>
 
 #include "bpf/lb.skel.h"
-#include "control/lbtables.h"
-#include "control/maglev.h"
+#include "control/fastpath/lbtables.h"
+#include "control/maglev/maglev.h"
 
 #define RUNS     20
 #define RING     65537

@@ -5,7 +5,7 @@ MAGLEV_BENCH := $(BUILD)/bench/maglev_bench
 BENCHES += bench-maglev
 
 .PHONY: bench-maglev
-$(MAGLEV_BENCH): $(BUILD)/bench/maglev_bench.o $(BUILD)/control/maglev.o
+$(MAGLEV_BENCH): $(BUILD)/bench/maglev_bench.o $(BUILD)/control/maglev/maglev.o
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $^ -o $@
 

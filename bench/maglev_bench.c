@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * maglev_bench.c - benchmark of the Maglev ring builder (control/maglev.c).
+ * maglev_bench.c - benchmark of the Maglev ring builder (control/maglev/maglev.c).
  *
  * Build time for N backends and ring size M, median of several runs, next to a baseline measured
  * in the same run: the paper's pseudo-code written the textbook way (unweighted, one modulo per
@@ -17,7 +17,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "control/maglev.h"
+#include "control/maglev/maglev.h"
 
 #define KEY_LEN           24
 #define MAX_N             10000

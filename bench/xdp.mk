@@ -18,17 +18,17 @@ $(BUILD)/bench/xdp_%.skel.h: $(BUILD)/bench/xdp_%.bpf.o
 	$(BPFTOOL) gen skeleton $< name xdp_$* > $@
 
 $(BUILD)/bench/xdp_testrun: $(BUILD)/bench/xdp_testrun.o $(BUILD)/bench/xdp_common.o \
-		$(BUILD)/control/maglev.o $(BUILD)/libedgelb-tables.a
+		$(BUILD)/control/maglev/maglev.o $(BUILD)/libedgelb-tables.a
 	$(CC) $(CFLAGS) -o $@ $(filter %.o,$^) $(XDP_BENCH_LIBS)
 
 $(BUILD)/bench/xdp_live: $(BUILD)/bench/xdp_live.o $(BUILD)/bench/xdp_common.o \
-		$(BUILD)/control/maglev.o $(BUILD)/libedgelb-tables.a
+		$(BUILD)/control/maglev/maglev.o $(BUILD)/libedgelb-tables.a
 	$(CC) $(CFLAGS) -o $@ $(filter %.o,$^) $(XDP_BENCH_LIBS)
 
 # Direct A/B of two lb_bench.bpf.o builds, for deciding about a change (not part of bench-xdp):
 #   build/bench/xdp_ab OLD.bpf.o NEW.bpf.o [--case established] [--rounds 300]
 $(BUILD)/bench/xdp_ab: $(BUILD)/bench/xdp_ab.o $(BUILD)/bench/xdp_common.o \
-		$(BUILD)/control/maglev.o $(BUILD)/libedgelb-tables.a
+		$(BUILD)/control/maglev/maglev.o $(BUILD)/libedgelb-tables.a
 	$(CC) $(CFLAGS) -o $@ $(filter %.o,$^) $(XDP_BENCH_LIBS)
 
 $(BUILD)/bench/xdp_jitmap: bench/xdp_jitmap.c

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * xdp_common.c - the XDP benchmarks' shared topology and packets (see xdp_common.h). The tables
- * go in through control/lbtables.h, the same interface edgelbd uses, so the benchmark measures
- * the maps as production fills them: a 65537-slot Maglev ring per VIP (control/maglev.h), a
+ * go in through control/fastpath/lbtables.h, the same interface edgelbd uses, so the benchmark measures
+ * the maps as production fills them: a 65537-slot Maglev ring per VIP (control/maglev/maglev.h), a
  * 2^20-entry connection table.
  */
 #include "bench/xdp_common.h"
@@ -18,7 +18,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "control/maglev.h"
+#include "control/maglev/maglev.h"
 #include "dataplane/core/parse.h"
 
 static const uint8_t node_mac[6] = {0x02, 0xe1, 0xb0, 0x00, 0x00, 0x01};

@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "control/lbtables.h"
+#include "control/fastpath/lbtables.h"
 
 struct bpf_object;
 

@@ -16,11 +16,12 @@
 #include <syslog.h>
 #include <unistd.h>
 
-#include "control/announce.h"
-#include "control/api.h"
-#include "control/daemon.h"
+#include "control/daemon/announce.h"
+#include "control/api/api.h"
+#include "control/api/metrics.h"
+#include "control/daemon/daemon.h"
+#include "control/fastpath/fastpath.h"
 #include "control/lib/log.h"
-#include "control/metrics.h"
 #include "version.h"
 
 #define EXIT_CONFIG 2
@@ -32,9 +33,12 @@ struct options {
 	bool detach;
 };
 
-/* The daemon's one runtime struct; main owns it. */
+/* The daemon's runtime and the services around it; main owns them. */
 struct edgelbd_main {
 	struct edgelbd d;
+	struct ed_announce *bgp; /* NULL without a `bgp` section */
+	struct api_server *api;
+	struct metrics_server *metrics;
 	int signal_fd;
 	unsigned int stop_signals; /* the first drains BGP first, a second one stops at once */
 };
@@ -139,11 +143,11 @@ static void on_signal(struct evloop *loop, int fd, uint32_t events, void *arg)
 			continue;
 		}
 		edgelbd_notify_stopping(&m->d); /* a BGP drain is part of the stop */
-		if (m->d.bgp && m->stop_signals++ == 0) {
+		if (m->bgp && m->stop_signals++ == 0) {
 			ed_log(ED_LOG_INFO,
 			       "signal %d: draining BGP, then stopping (again: at once)",
 			       (int)si.ssi_signo);
-			announce_drain_node(m->d.bgp, true);
+			announce_drain_node(m->bgp, true);
 		} else {
 			ed_log(ED_LOG_INFO, "signal %d: stopping", (int)si.ssi_signo);
 			m->d.stop = true;
@@ -202,15 +206,16 @@ static int run(struct edgelbd_main *m, struct edgelb_config *cfg, const char *pa
 	}
 	if (!rc)
 		rc = edgelbd_start(&m->d, loop, cfg, path);
+	/* nothing runs before the loop does: the speaker only connects once the API is there too */
+	if (!rc)
+		rc = announce_start(&m->d, &m->bgp);
 	if (!rc) {
-		m->d.api = api_open(&m->d, cfg->api.socket, cfg->api.mode);
+		m->api = api_open(&m->d, m->bgp, cfg->api.socket, cfg->api.mode);
 		if (cfg->metrics.enabled)
-			m->d.metrics = metrics_open(&m->d, &cfg->metrics);
-		if (!m->d.api || (cfg->metrics.enabled && !m->d.metrics))
+			m->metrics = metrics_open(&m->d, m->bgp, &cfg->metrics);
+		if (!m->api || (cfg->metrics.enabled && !m->metrics))
 			rc = -EIO;
 	}
-	if (!rc)
-		rc = announce_start(&m->d, &m->d.bgp);
 	if (!rc) {
 		ed_log(ED_LOG_INFO, "running: node %s, %zu VIPs", cfg->node.name, m->d.n_vips);
 		/* the tables are written (edgelbd_start), edgelbctl and BGP are there */
@@ -218,10 +223,10 @@ static int run(struct edgelbd_main *m, struct edgelb_config *cfg, const char *pa
 		evloop_run(loop);
 		edgelbd_notify_stopping(&m->d); /* detach, or the end of a drain */
 	}
-	announce_free(m->d.bgp); /* Cease to every peer still up */
-	m->d.bgp = NULL;
-	api_close(m->d.api);
-	metrics_close(m->d.metrics);
+	announce_free(m->bgp); /* Cease to every peer still up */
+	m->bgp = NULL;
+	api_close(m->api);
+	metrics_close(m->metrics);
 	if (m->d.cfg)
 		edgelbd_shutdown(&m->d, m->d.detach_requested || m->d.cfg->node.detach_on_exit);
 	else
@@ -253,19 +258,11 @@ int main(int argc, char **argv)
 		config_free(cfg);
 		return 0;
 	}
-	if (opt.detach && cfg->node.forwarding == CONFIG_DP_DPDK) {
-		int rc = dpdk_unlink_tables(cfg->node.dpdk.shm_path);
-
-		fprintf(stderr, "%sedgelbd: %s: %s\n", prio(rc), cfg->node.dpdk.shm_path,
-			rc ? strerror(-rc) : "table file removed");
-		config_free(cfg);
-		return rc ? 1 : 0;
-	}
 	if (opt.detach) {
-		int rc = xdp_unpin_dir(cfg->node.bpf_pin_dir);
+		const char *what, *done;
+		int rc = fastpath_remove(&cfg->node, &what, &done);
 
-		fprintf(stderr, "%sedgelbd: %s: %s\n", prio(rc), cfg->node.bpf_pin_dir,
-			rc ? strerror(-rc) : "pins removed, fast path detached");
+		fprintf(stderr, "%sedgelbd: %s: %s\n", prio(rc), what, rc ? strerror(-rc) : done);
 		config_free(cfg);
 		return rc ? 1 : 0;
 	}

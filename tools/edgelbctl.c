@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * edgelbctl.c - the operator's CLI for edgelbd: sends one request over the daemon's unix socket
- * (protocol in control/api.h) and prints the answer: a readable table, or JSON with --json.
+ * (protocol in control/api/api.h) and prints the answer: a readable table, or JSON with --json.
  * Errors are one line on stderr and exit status 1 (2 for bad usage).
  */
 #include <dirent.h>
@@ -15,7 +15,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "control/config.h"
+#include "control/conf/config.h"
 #include "version.h"
 
 #define DEFAULT_SOCKET_DIR "/run/edgelb"

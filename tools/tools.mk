@@ -3,7 +3,7 @@
 # loads the IP-in-IP decapsulation program; libbpf, libsystemd for sd_notify).
 EDGELBCTL := $(BUILD)/edgelbctl
 
-$(EDGELBCTL): $(BUILD)/tools/edgelbctl.o $(BUILD)/control/config.o
+$(EDGELBCTL): $(BUILD)/tools/edgelbctl.o $(BUILD)/control/conf.a
 	$(CC) $(CFLAGS) $^ -o $@ -lconfig
 
 $(BUILD)/edgelb-decap: tools/edgelb_decap.c $(BUILD)/bpf/decap.skel.h

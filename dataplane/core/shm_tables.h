@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * shm_tables.h - the DPDK table file's layout: the contract between edgelbd, the writer
- * (control/lbtables_shm.c, through the lbtables.h interface), and edgelb-dp, the reader
+ * (control/fastpath/lbtables_shm.c, through the lbtables.h interface), and edgelb-dp, the reader
  * (dataplane/dpdk), which both map the file. Also the reader's side of its protocol (attach,
  * seqlocked record reads, the worker slot's quiescent epoch), header-only so that it inlines into
  * edgelb-dp's hooks and edgelb-dp links nothing of the writer. Userspace only (not for BPF).

@@ -186,7 +186,7 @@ struct lb_global_stats {
  * whichever fast path it is (the XDP program's BPF maps, the DPDK table file, the userspace
  * runner's process memory). An implementation embeds struct lbt first. Not a record: no fast
  * path reads it from its tables, so the no-pointers rule above is not for it. The control side's
- * helpers over it, and the XDP and DPDK implementations, are control/lbtables*.h.
+ * helpers over it, and the XDP and DPDK implementations, are control/fastpath/lbtables*.h.
  */
 struct lbt;
 

@@ -6,9 +6,9 @@ DPDK_LIBS = $(LIBDPDK_LIBS) -lrte_net_ring
 DP_BPF_LIBS = $(LIBBPF_LIBS)
 
 # edgelb-dp reads the table file through dataplane/core/shm_tables.h and links nothing of
-# control/; the table writer (control/lbtables_shm.c) is for the tests and tools that write tables.
+# control/; the table writer (control/fastpath/lbtables_shm.c) is for the tests and tools that write tables.
 DP_OBJS := $(BUILD)/dataplane/dpdk/dp_worker.o $(BUILD)/dataplane/dpdk/dp_port.o
-DP_WRITER_OBJS := $(BUILD)/control/lbtables_shm.o $(BUILD)/control/lbtables.o
+DP_WRITER_OBJS := $(BUILD)/control/fastpath/lbtables_shm.o $(BUILD)/control/fastpath/lbtables.o
 
 $(BUILD)/dataplane/dpdk/%.o: dataplane/dpdk/%.c
 	@mkdir -p $(dir $@)
@@ -34,11 +34,11 @@ $(BUILD)/tests/dpdk/test_dpdk_fixtures: $(BUILD)/tests/dpdk/test_dpdk_fixtures.o
 
 UNIT_TESTS += $(BUILD)/tests/dpdk/test_dpdk_fixtures
 
-# 100k flows through XDP and edgelb-dp. Maglev rings from control/maglev.c when it is there.
-DP_AGREE_OBJS := $(BUILD)/tests/dpdk/test_dpdk_xdp_agreement.o $(BUILD)/control/lbtables_bpf.o \
+# 100k flows through XDP and edgelb-dp. Maglev rings from control/maglev/maglev.c when it is there.
+DP_AGREE_OBJS := $(BUILD)/tests/dpdk/test_dpdk_xdp_agreement.o $(BUILD)/control/fastpath/lbtables_bpf.o \
 	$(DP_TEST_OBJS)
-ifneq ($(wildcard control/maglev.c),)
-DP_AGREE_OBJS += $(BUILD)/control/maglev.o
+ifneq ($(wildcard control/maglev/maglev.c),)
+DP_AGREE_OBJS += $(BUILD)/control/maglev/maglev.o
 $(BUILD)/tests/dpdk/test_dpdk_xdp_agreement.o: CFLAGS += -DHAVE_MAGLEV
 endif
 $(BUILD)/tests/dpdk/test_dpdk_xdp_agreement.o: $(BUILD)/bpf/lb.skel.h

@@ -17,8 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "control/lbtables.h"
-#include "control/lbtables_shm.h"
+#include "control/fastpath/lbtables.h"
+#include "control/fastpath/lbtables_shm.h"
 
 #define RING_M LB_RING_SIZE_DEF
 

@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "control/lbtables_shm.h"
+#include "control/fastpath/lbtables_shm.h"
 #include "dataplane/dpdk/dp_worker.h"
 
 enum { DPT_NIC = 0, DPT_EXC, DPT_NIC2, DPT_NPORTS };

@@ -25,8 +25,8 @@
 #include <rte_cycles.h>
 #include <rte_mbuf.h>
 
-#include "control/lbtables.h"
-#include "control/lbtables_shm.h"
+#include "control/fastpath/lbtables.h"
+#include "control/fastpath/lbtables_shm.h"
 #include "tests/dpdk/dp_testenv.h"
 
 #define RING_M      251

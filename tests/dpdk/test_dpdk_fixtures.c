@@ -24,8 +24,8 @@
 
 #include <cmocka.h>
 
-#include "control/lbtables.h"
-#include "control/lbtables_shm.h"
+#include "control/fastpath/lbtables.h"
+#include "control/fastpath/lbtables_shm.h"
 #include "tests/dpdk/dp_testenv.h"
 
 #include "tests/xdp/fx_check.h"

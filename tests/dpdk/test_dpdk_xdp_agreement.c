@@ -2,7 +2,7 @@
 /*
  * test_dpdk_xdp_agreement.c - 100,000 random flows through the XDP program (BPF_PROG_TEST_RUN of
  * lb.bpf.o) and through edgelb-dp's worker (net_ring ports, shared-memory tables), both given the
- * same tables through lbtables.h: Maglev rings of M = 65537 (control/maglev.h's maglev_build when
+ * same tables through lbtables.h: Maglev rings of M = 65537 (control/maglev/maglev.h's maglev_build when
  * it is part of the build, else a seeded shuffle), weighted IPv4 and IPv6 backends, one draining
  * and one down. Every flow must get the same verdict and the byte-identical output frame (so the
  * same backend), and the summed counters must agree.
@@ -24,11 +24,11 @@
 
 #include "bpf/lb.skel.h"
 #include "tests/xdp/lb_loader.h"
-#include "control/lbtables.h"
-#include "control/lbtables_shm.h"
+#include "control/fastpath/lbtables.h"
+#include "control/fastpath/lbtables_shm.h"
 #include "tests/dpdk/dp_testenv.h"
 #ifdef HAVE_MAGLEV
-#include "control/maglev.h"
+#include "control/maglev/maglev.h"
 #endif
 
 #define NFLOWS    100000

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # test_manpages.sh - the manual pages in packaging/man against the code they describe:
 #  - edgelb.conf(5) documents every key the configuration loader accepts, under its section, and
-#    nothing else: the keys come from control/config.c's own lists (config_for_each_key, printed
+#    nothing else: the keys come from control/conf/'s own lists (config_for_each_key, printed
 #    by $BUILD/packaging/man/config_keys), and every list check_keys() uses must be in that table;
 #    each key's entry says what a reload does with it; the page's example passes edgelbd --check;
 #  - edgelbctl(8) documents every command of `edgelbctl --help`, which lists the same commands as
-#    edgelbctl.c's table of known commands and edgelbd's dispatch (control/api.c);
+#    edgelbctl.c's table of known commands and edgelbd's dispatch (control/api/api.c);
 #  - each program's page documents every option of its --help and of its source (getopt's long
 #    options and short option letters), and documents no option the program lacks;
 #  - each page renders without a single warning (man --warnings, groff -ww), has a .TH of its
@@ -143,16 +143,16 @@ done < <(tr '\t' '|' <"$WORK/page")
 dups=$(awk -F'\t' '$1 == "K" { print $2 "." $3 }' "$WORK/page" | sort | uniq -d)
 [ -z "$dups" ] || fail "edgelb.conf.5: documented twice: $dups"
 # The key table must name every list check_keys() checks groups against.
-cfg_src=$SRC_DIR/control/config.c
-checked=$(grep -oE 'check_keys\([^,()]*, *[a-z_]+\)' "$cfg_src" | sed -E 's/.*, *([a-z_]+)\)/\1/' |
+cfg_src=$(ls "$SRC_DIR"/control/conf/*.c 2>/dev/null)
+checked=$(cat /dev/null $cfg_src | grep -oE 'check_keys\([^,()]*, *[a-z_]+\)' | sed -E 's/.*, *([a-z_]+)\)/\1/' |
 	sort -u)
-tabled=$(sed -n '/key_tables\[\] = {/,/^};/p' "$cfg_src" | grep -oE '[a-z_]+_keys' | sort -u)
+tabled=$(cat /dev/null $cfg_src | sed -n '/key_tables\[\] = {/,/^};/p' | grep -oE '[a-z_]+_keys' | sort -u)
 if [ -z "$checked" ] || [ -z "$tabled" ]; then
-	fail "control/config.c: found no check_keys() calls or no key_tables[]; update this test"
+	fail "control/conf/*.c: found no check_keys() calls or no key_tables[]; update this test"
 else
 	for list in $checked; do
 		grep -qxF "$list" <<<"$tabled" ||
-			fail "control/config.c: check_keys() uses $list, which key_tables[] does not list"
+			fail "control/conf/*.c: check_keys() uses $list, which key_tables[] does not list"
 	done
 fi
 # The page's example is a valid configuration.
@@ -169,7 +169,7 @@ awk '/^commands:/ { c = 1; next } c && /^[^ ]/ { c = 0 } c && /^  [a-z]/ { print
 	"$WORK/ctl-help" | sort -u >"$WORK/cmd-help"
 sed -n '/cmds\[\] = {/,/};/p' "$SRC_DIR/tools/edgelbctl.c" | grep -oE '"[a-z-]+"' | tr -d '"' |
 	sort -u >"$WORK/cmd-table"
-sed -n '/^static int run_request/,/^}/p' "$SRC_DIR/control/api.c" |
+sed -n '/^static int run_request/,/^}/p' "$SRC_DIR/control/api/api.c" |
 	grep -oE 'strcmp\(c, "[a-z-]+"\)' | sed -E 's/.*"(.*)".*/\1/' | sort -u >"$WORK/cmd-daemon"
 for list in cmd-help cmd-table cmd-daemon; do
 	[ -s "$WORK/$list" ] || fail "no commands found in $list (edgelbctl --help, edgelbctl.c's cmds[], api.c's run_request); update this test"

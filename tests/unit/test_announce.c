@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
- * test_announce.c - edgelbd's BGP glue (control/announce.c) without peers or network: a daemon
- * struct with hand-made VIPs, the real speaker (no sessions) and event loop, and what the speaker
- * holds as announced (bgp_announced) after VIP health changes: a prefix is announced only while
- * the fast path is attached and every VIP it covers is healthy, withdrawn at once otherwise,
+ * test_announce.c - edgelbd's BGP glue (control/daemon/announce.c) without peers or network: a
+ * daemon struct with hand-made VIPs, the real speaker (no sessions) and event loop, and what the
+ * speaker holds as announced (bgp_announced) after VIP health changes: a prefix is announced only
+ * while the fast path is attached and every VIP it covers is healthy, withdrawn at once otherwise,
  * re-announced only after the hold-down; drain-node withdraws everything after the drain wait,
  * undrain-node brings the routes back; the API text answers follow.
  */
@@ -17,8 +17,8 @@
 
 #include <cmocka.h>
 
-#include "control/announce.h"
-#include "control/api.h"
+#include "control/daemon/announce.h"
+#include "control/api/api.h"
 #include "control/bgp/bgp.h"
 
 #define N_VIPS 3
@@ -120,14 +120,13 @@ static unsigned int announced(struct fixture *f)
 static void set_health(struct fixture *f, int vip, bool healthy)
 {
 	f->vips[vip].healthy = healthy;
-	f->d.hook(f->d.hook_arg, &f->vips[vip], healthy);
+	f->d.observer.vip_health(f->d.observer.arg, &f->vips[vip], healthy);
 }
 
 static void start(struct fixture *f)
 {
 	assert_int_equal(announce_start(&f->d, &f->a), 0);
 	assert_non_null(f->a);
-	f->d.bgp = f->a;
 }
 
 static void test_no_bgp_section_no_speaker(void **state)
@@ -137,7 +136,7 @@ static void test_no_bgp_section_no_speaker(void **state)
 	f->cfg.bgp.present = false;
 	assert_int_equal(announce_start(&f->d, &f->a), 0);
 	assert_null(f->a);
-	assert_null(f->d.hook);
+	assert_null(f->d.observer.vip_health);
 }
 
 static void test_healthy_prefixes_announced_at_once(void **state)
@@ -176,7 +175,7 @@ static void test_reannounce_only_after_hold_down(void **state)
 	set_health(f, 0, true);
 	run_for(f, 500); /* hold-down is 1 s */
 	assert_int_equal(announced(f) & 1, 0);
-	api_handle(&f->d, "json bgp", &tb);
+	api_handle(&f->d, f->a, "json bgp", &tb);
 	assert_non_null(strstr(tb.data, "\"prefix\":\"10.99.0.10/32\",\"state\":\"held-down\""));
 	tb_free(&tb);
 	run_for(f, 700);
@@ -221,7 +220,7 @@ static void test_drain_and_undrain(void **state)
 
 	start(f);
 	run_for(f, 20);
-	api_handle(&f->d, "text drain-node", &tb);
+	api_handle(&f->d, f->a, "text drain-node", &tb);
 	assert_non_null(strstr(tb.data, "ok\nnode draining"));
 	tb_free(&tb);
 	assert_int_equal(announce_node_state(f->a), ED_BGP_DRAINING);
@@ -231,15 +230,15 @@ static void test_drain_and_undrain(void **state)
 	set_health(f, 0, true); /* health changes do not announce while drained */
 	run_for(f, 20);
 	assert_int_equal(announced(f), 0);
-	api_handle(&f->d, "text drain-node", &tb);
+	api_handle(&f->d, f->a, "text drain-node", &tb);
 	assert_string_equal(tb.data, "error node is already drained\n");
 	tb_free(&tb);
-	api_handle(&f->d, "json undrain-node", &tb);
+	api_handle(&f->d, f->a, "json undrain-node", &tb);
 	assert_string_equal(tb.data, "ok\n{\"node_state\":\"active\"}\n");
 	tb_free(&tb);
 	run_for(f, 20);
 	assert_int_equal(announced(f), 3); /* no hold-down after an operator drain */
-	api_handle(&f->d, "text undrain-node", &tb);
+	api_handle(&f->d, f->a, "text undrain-node", &tb);
 	assert_string_equal(tb.data, "error node is already active\n");
 	tb_free(&tb);
 }

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
- * test_api_protocol.c - edgelbd's API answers (control/api.c) and metrics text (control/metrics.c)
- * on a daemon with no fast path and no VIPs: request parsing, error lines, the reserved BGP
- * commands, JSON shape and string escaping. Traffic and tables are covered by
+ * test_api_protocol.c - edgelbd's API answers (control/api/api.c) and metrics text
+ * (control/api/metrics.c) on a daemon with no fast path and no VIPs: request parsing, error lines,
+ * the reserved BGP commands, JSON shape and string escaping. Traffic and tables are covered by
  * tests/integration/test_edgelbd_lab.sh.
  */
 #include <setjmp.h>
@@ -14,9 +14,9 @@
 
 #include <cmocka.h>
 
-#include "control/api.h"
+#include "control/api/api.h"
+#include "control/api/metrics.h"
 #include "control/lib/log.h"
-#include "control/metrics.h"
 
 struct fixture {
 	struct edgelbd d;
@@ -51,7 +51,7 @@ static int teardown(void **state)
 static const char *ask(struct fixture *f, const char *request)
 {
 	tb_free(&f->out);
-	api_handle(&f->d, request, &f->out);
+	api_handle(&f->d, NULL, request, &f->out);
 	assert_false(f->out.oom);
 	return f->out.data;
 }
@@ -118,7 +118,7 @@ static void test_metrics_text(void **state)
 	struct fixture *f = *state;
 	struct textbuf tb = {0};
 
-	metrics_render(&f->d, &tb);
+	metrics_render(&f->d, NULL, &tb);
 	assert_false(tb.oom);
 	assert_non_null(strstr(tb.data, "# TYPE edgelb_fastpath_attached gauge\n"
 					"edgelb_fastpath_attached{node=\"edge-fra1-a\"} 0\n"));

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * test_config.c - unit tests of the configuration loader (control/config.c): the documented
+ * test_config.c - unit tests of the configuration loader (control/conf/): the documented
  * example config/edgelb.conf loads with the values it shows, every file under tests/config/bad/
  * fails with exactly the error written below, the good edge cases under tests/config/good/ load
  * with their defaults applied, and the reload helpers classify VIPs and backends correctly.
@@ -16,13 +16,14 @@
 
 #include <arpa/inet.h>
 #include <dirent.h>
+#include <errno.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "control/config.h"
+#include "control/conf/config.h"
 
 /*
  * libconfig 1.5 leaks its string buffer when a syntax error interrupts a string literal; that is
@@ -642,6 +643,36 @@ static void test_reload_same_file_is_unchanged(void **state)
 	config_free(b);
 }
 
+/* Restart-only node settings are refused by name; the others, and dpdk's unused keys, pass. */
+static void test_reload_refuses_restart_only_fields(void **state)
+{
+	struct edgelb_config *a = load_good("config/edgelb.conf");
+	struct edgelb_config *b = load_good("config/edgelb.conf");
+	char err[256] = "";
+
+	assert_int_equal(config_check_reload(a, b, err, sizeof(err)), 0);
+	b->node.hash_seed++;
+	b->node.udp_idle_timeout_sec++;
+	snprintf(b->node.dpdk.lcores, sizeof(b->node.dpdk.lcores), "2-3");
+	assert_int_equal(config_check_reload(a, b, err, sizeof(err)), 0);
+	b->node.ring_size = 7;
+	assert_int_equal(config_check_reload(a, b, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "edgelb.conf:"));
+	assert_non_null(
+	    strstr(err, ": node.ring_size: cannot change on reload (detach and restart)"));
+	b->node.ring_size = a->node.ring_size;
+	snprintf(b->node.dpdk.shm_path, sizeof(b->node.dpdk.shm_path), "/dev/shm/other.tables");
+	assert_int_equal(config_check_reload(a, b, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, ": node.dpdk.shm_path: cannot change"));
+	snprintf(b->node.dpdk.shm_path, sizeof(b->node.dpdk.shm_path), "%s", a->node.dpdk.shm_path);
+	b->node.interfaces[0].role =
+	    b->node.interfaces[0].role == CONFIG_IF_BOTH ? CONFIG_IF_UPLINK : CONFIG_IF_BOTH;
+	assert_int_equal(config_check_reload(a, b, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, ": node.interfaces: cannot change"));
+	config_free(a);
+	config_free(b);
+}
+
 static void test_names(void **state)
 {
 	assert_string_equal(config_backend_state_name(CONFIG_BACKEND_DRAIN), "drain");
@@ -669,6 +700,7 @@ int main(void)
 	    cmocka_unit_test(test_include),
 	    cmocka_unit_test(test_reload_diff),
 	    cmocka_unit_test(test_reload_same_file_is_unchanged),
+	    cmocka_unit_test(test_reload_refuses_restart_only_fields),
 	    cmocka_unit_test(test_names),
 	};
 

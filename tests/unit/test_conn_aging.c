@@ -15,7 +15,7 @@
 
 #include <cmocka.h>
 
-#include "control/lbtables.h"
+#include "control/fastpath/lbtables.h"
 #include "dataplane/user/user_tables.h"
 
 /* 1 tick = 2^30 ns ~ 1.074 s */

@@ -3,7 +3,7 @@
  * test_core.c - unit tests of the packet core's pieces in userspace: the flow hash (it is
  * MurmurHash3 x86_32, checked against the algorithm's published test vectors), the ring
  * reduction, the parser on extension headers / VLAN / fragments, the userspace connection
- * table's LRU behaviour, and the VIP entry expansion of control/lbtables.c.
+ * table's LRU behaviour, and the VIP entry expansion of control/fastpath/lbtables.c.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -13,7 +13,7 @@
 
 #include <cmocka.h>
 
-#include "control/lbtables.h"
+#include "control/fastpath/lbtables.h"
 #include "dataplane/core/conn_table.h"
 #include "dataplane/core/flow.h"
 #include "dataplane/core/parse.h"

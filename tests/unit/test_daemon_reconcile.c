@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: MIT
 /*
- * test_daemon_reconcile.c - edgelbd's reconcile (control/daemon.c) against a recording table
- * writer: which backends a VIP's Maglev ring holds after health verdicts, drain and missing next
- * hops, and the order of table writes: a backend losing traffic leaves the ring before its row
+ * test_daemon_reconcile.c - edgelbd's reconcile (control/daemon/reconcile.c) against a recording
+ * table writer: which backends a VIP's Maglev ring holds after health verdicts, drain and missing
+ * next hops, and the order of table writes: a backend losing traffic leaves the ring before its row
  * says DOWN/DRAINING, a backend gaining traffic gets its UP row before the ring names it, and the
- * VIP entries carry the new generation after a ring change. Also the BGP hook's verdicts.
+ * VIP entries carry the new generation after a ring change. Also the verdicts an observer (BGP)
+ * hears.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -16,7 +17,7 @@
 
 #include <cmocka.h>
 
-#include "control/daemon.h"
+#include "control/daemon/daemon.h"
 #include "control/lib/log.h"
 
 #define RING_M    251 /* prime */
@@ -131,6 +132,7 @@ static const struct lbt_ops rec_ops = {
 struct fixture {
 	struct edgelbd d;
 	struct edgelb_config cfg;
+	struct fastpath fp; /* no interfaces; its tables are the recorder */
 	struct recorder rec;
 	struct ed_vip vip;
 	struct ed_vip *vips[1];
@@ -158,7 +160,8 @@ static int setup(void **state)
 	f->cfg.node.ring_size = RING_M;
 	f->rec.base.ops = &rec_ops;
 	f->d.cfg = &f->cfg;
-	f->d.fp.tables = &f->rec.base;
+	f->fp.tables = &f->rec.base;
+	f->d.fp = &f->fp;
 	f->d.attached = true;
 	f->d.ring = calloc(RING_M, sizeof(uint32_t));
 	snprintf(f->vip.cfg.name, sizeof(f->vip.cfg.name), "web");
@@ -190,7 +193,7 @@ static int setup(void **state)
 	f->vips[0] = &f->vip;
 	f->d.vips = f->vips;
 	f->d.n_vips = 1;
-	edgelbd_set_vip_health_hook(&f->d, hook, f);
+	edgelbd_set_observer(&f->d, &(struct ed_observer){.vip_health = hook, .arg = f});
 	*state = f;
 	return f->d.ring ? 0 : -1;
 }

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
- * test_dpdk_attach.c - edgelbd's side of the DPDK fast path (control/dpdk_attach.c) on a real
- * table file in /dev/shm: create then adopt, one writer at a time, a missing exception interface
- * is a clear error, edgelb-dp's worker slots (alive only while the owning pid lives, counters
- * summed), interface refresh, remove. No DPDK needed.
+ * test_dpdk_attach.c - edgelbd's side of the DPDK fast path (control/fastpath/dpdk_attach.c) on a
+ * real table file in /dev/shm: create then adopt, one writer at a time, a missing exception
+ * interface is a clear error, edgelb-dp's worker slots (alive only while the owning pid lives,
+ * counters summed), interface refresh, remove. No DPDK needed.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -17,8 +17,9 @@
 
 #include <cmocka.h>
 
-#include "control/dpdk_attach.h"
-#include "control/lbtables_shm.h"
+#include "control/fastpath/dpdk_attach.h"
+#include "control/fastpath/lbtables_shm.h"
+#include "control/lib/log.h"
 
 struct fixture {
 	struct config_interface ifs[1];
@@ -39,6 +40,7 @@ static int setup(void **state)
 	snprintf(f->node.dpdk.shm_path, sizeof(f->node.dpdk.shm_path),
 		 "/dev/shm/elb-test-dpdk-attach-%d.tables", (int)getpid());
 	unlink(f->node.dpdk.shm_path);
+	ed_log_settings.level = ED_LOG_ERROR;
 	*state = f;
 	return 0;
 }
@@ -55,29 +57,29 @@ static int teardown(void **state)
 static void test_create_then_adopt(void **state)
 {
 	struct fixture *f = *state;
-	struct xdp_fastpath fp, second;
+	struct fastpath *fp, *second;
 	char err[256] = "";
 	struct stat st;
 
 	assert_int_equal(dpdk_fastpath_open(&fp, &f->node, 0, err, sizeof(err)), 0);
-	assert_false(fp.adopted_maps);
-	assert_non_null(fp.tables);
-	assert_int_equal(fp.n_ifs, 1);
-	assert_string_equal(fp.ifs[0].name, "lo");
-	assert_int_equal(fp.ifs[0].ifindex, 1);
-	assert_string_equal(fp.pin_dir, f->node.dpdk.shm_path);
+	assert_false(fp->adopted);
+	assert_non_null(fp->tables);
+	assert_int_equal(fp->n_ifs, 1);
+	assert_string_equal(fp->ifs[0].name, "lo");
+	assert_int_equal(fp->ifs[0].ifindex, 1);
+	assert_string_equal(fp->location, f->node.dpdk.shm_path);
 	assert_int_equal(stat(f->node.dpdk.shm_path, &st), 0);
 
 	/* one writer at a time */
 	assert_int_not_equal(dpdk_fastpath_open(&second, &f->node, 0, err, sizeof(err)), 0);
 	assert_non_null(strstr(err, f->node.dpdk.shm_path));
-	assert_null(second.tables);
+	assert_null(second);
 
-	dpdk_fastpath_close(&fp);
+	fastpath_close(fp);
 	assert_int_equal(stat(f->node.dpdk.shm_path, &st), 0); /* the file stays */
 	assert_int_equal(dpdk_fastpath_open(&fp, &f->node, 0, err, sizeof(err)), 0);
-	assert_true(fp.adopted_maps);
-	assert_int_equal(dpdk_fastpath_remove(&fp), 0);
+	assert_true(fp->adopted);
+	assert_int_equal(fastpath_detach(fp), 0);
 	assert_int_not_equal(stat(f->node.dpdk.shm_path, &st), 0);
 	assert_int_equal(dpdk_unlink_tables(f->node.dpdk.shm_path), 0); /* gone already: fine */
 }
@@ -85,31 +87,31 @@ static void test_create_then_adopt(void **state)
 static void test_missing_interface(void **state)
 {
 	struct fixture *f = *state;
-	struct xdp_fastpath fp;
+	struct fastpath *fp;
 	char err[256] = "";
 
 	snprintf(f->ifs[0].name, sizeof(f->ifs[0].name), "elbnosuch0");
 	assert_int_not_equal(dpdk_fastpath_open(&fp, &f->node, 200, err, sizeof(err)), 0);
 	assert_non_null(strstr(err, "elbnosuch0"));
 	assert_non_null(strstr(err, "exception port"));
-	assert_null(fp.tables); /* closed again: a later start may take the lock */
+	assert_null(fp); /* closed again: a later start may take the lock */
 	snprintf(f->ifs[0].name, sizeof(f->ifs[0].name), "lo");
 	assert_int_equal(dpdk_fastpath_open(&fp, &f->node, 0, err, sizeof(err)), 0);
-	dpdk_fastpath_close(&fp);
+	fastpath_close(fp);
 }
 
 static void test_workers(void **state)
 {
 	struct fixture *f = *state;
 	struct dpdk_workers w;
-	struct xdp_fastpath fp;
+	struct fastpath *fp;
 	char err[256];
 	pid_t child;
 
 	assert_int_equal(dpdk_fastpath_open(&fp, &f->node, 0, err, sizeof(err)), 0);
-	struct lb_shm_map *m = lbt_shm_map(fp.tables);
+	struct lb_shm_map *m = lbt_shm_map(fp->tables);
 
-	dpdk_fastpath_workers(&fp, &w);
+	dpdk_fastpath_workers(fp, &w);
 	assert_int_equal(w.alive, 0);
 	assert_int_equal(w.pid, 0);
 
@@ -123,7 +125,7 @@ static void test_workers(void **state)
 	m->lcores[2].state = LB_SHM_LCORE_OFFLINE;
 	m->lcores[2].rx = 5;
 	m->lcores[2].exception_rx = 4;
-	dpdk_fastpath_workers(&fp, &w);
+	dpdk_fastpath_workers(fp, &w);
 	assert_int_equal(w.alive, 2);
 	assert_int_equal(w.online, 1);
 	assert_int_equal(w.pid, getpid());
@@ -139,28 +141,28 @@ static void test_workers(void **state)
 	assert_int_equal(waitpid(child, NULL, 0), child);
 	m->lcores[1].pid = (uint32_t)child;
 	m->lcores[2].pid = (uint32_t)child;
-	dpdk_fastpath_workers(&fp, &w);
+	dpdk_fastpath_workers(fp, &w);
 	assert_int_equal(w.alive, 0);
 	assert_int_equal(w.online, 0);
 	assert_int_equal(w.rx, 15);
-	assert_int_equal(dpdk_fastpath_remove(&fp), 0);
+	assert_int_equal(fastpath_detach(fp), 0);
 }
 
 static void test_refresh_ifs(void **state)
 {
 	struct fixture *f = *state;
-	struct xdp_fastpath fp;
+	struct fastpath *fp;
 	char err[256];
 
 	assert_int_equal(dpdk_fastpath_open(&fp, &f->node, 0, err, sizeof(err)), 0);
-	assert_int_equal(dpdk_fastpath_refresh_ifs(&fp), 0);
-	fp.ifs[0].ifindex = 999; /* as if the TAP had been recreated */
-	assert_int_equal(dpdk_fastpath_refresh_ifs(&fp), 1);
-	assert_int_equal(fp.ifs[0].ifindex, 1);
-	snprintf(fp.ifs[0].name, sizeof(fp.ifs[0].name), "elbnosuch0");
-	assert_true(dpdk_fastpath_refresh_ifs(&fp) < 0);
-	assert_int_equal(fp.ifs[0].ifindex, 1); /* kept */
-	assert_int_equal(dpdk_fastpath_remove(&fp), 0);
+	assert_int_equal(fastpath_refresh_ifs(fp), 0);
+	fp->ifs[0].ifindex = 999; /* as if the TAP had been recreated */
+	assert_int_equal(fastpath_refresh_ifs(fp), 1);
+	assert_int_equal(fp->ifs[0].ifindex, 1);
+	snprintf(fp->ifs[0].name, sizeof(fp->ifs[0].name), "elbnosuch0");
+	assert_true(fastpath_refresh_ifs(fp) < 0);
+	assert_int_equal(fp->ifs[0].ifindex, 1); /* kept */
+	assert_int_equal(fastpath_detach(fp), 0);
 }
 
 int main(void)

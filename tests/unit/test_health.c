@@ -24,7 +24,7 @@
 #include <unistd.h>
 
 #include "control/lib/evloop.h"
-#include "control/health.h"
+#include "control/health/health.h"
 
 #define MAX_CONNS  256
 #define MAX_EVENTS 16

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * test_maglev.c - unit tests of the Maglev ring builder (control/maglev.c): the paper's worked
+ * test_maglev.c - unit tests of the Maglev ring builder (control/maglev/maglev.c): the paper's worked
  * example, balance, weights, disruption on removal and addition, order independence, bad input,
  * and golden vectors of the cross-node contract (key hash, rings) computed by a separate Python
- * implementation of the specification in control/maglev.h.
+ * implementation of the specification in control/maglev/maglev.h.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -17,7 +17,7 @@
 
 #include <cmocka.h>
 
-#include "control/maglev.h"
+#include "control/maglev/maglev.h"
 
 #define M_SMALL    251
 #define MAX_TEST_N 5000

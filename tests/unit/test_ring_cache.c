@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * test_ring_cache.c - the cache of rings computed ahead (control/ring_cache.c): a ring comes back
+ * test_ring_cache.c - the cache of rings computed ahead (control/maglev/ring_cache.c): a ring comes back
  * only for exactly the membership it was built from, in any order; a changed weight, name or slot
  * misses; the least recently used ring makes room; dropping a VIP forgets its rings.
  */
@@ -12,7 +12,7 @@
 
 #include <cmocka.h>
 
-#include "control/ring_cache.h"
+#include "control/maglev/ring_cache.h"
 
 #define M 13
 

@@ -12,7 +12,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "control/lbtables.h"
+#include "control/fastpath/lbtables.h"
 #include "dataplane/core/pkt.h"
 
 struct fx_backend {

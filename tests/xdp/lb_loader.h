@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * lb_loader.h - how tests load edgelb's XDP program: open lb.bpf.o, size its rings and
- * connection table, load it, and open the table writer (control/lbtables.h) on its maps, as
+ * connection table, load it, and open the table writer (control/fastpath/lbtables.h) on its maps, as
  * edgelbd does (control/xdp_attach.c) but without attaching or pinning anything.
  */
 #ifndef EDGELB_TESTS_LB_LOADER_H
@@ -15,7 +15,7 @@
 #include <bpf/libbpf.h>
 
 #include "bpf/lb.skel.h"
-#include "control/lbtables.h"
+#include "control/fastpath/lbtables.h"
 
 /*
  * ring_size: slots per Maglev ring; conn_max: connection-table entries (0: the program's

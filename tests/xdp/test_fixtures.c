@@ -37,7 +37,7 @@
 
 #include "bpf/lb.skel.h"
 #include "tests/xdp/lb_loader.h"
-#include "control/lbtables.h"
+#include "control/fastpath/lbtables.h"
 #include "dataplane/user/user_tables.h"
 
 #include "tests/xdp/fx_check.h"

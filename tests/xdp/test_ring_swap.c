@@ -26,7 +26,7 @@
 
 #include "bpf/lb.skel.h"
 #include "tests/xdp/lb_loader.h"
-#include "control/lbtables.h"
+#include "control/fastpath/lbtables.h"
 #include "dataplane/core/lb_maps.h"
 
 #define RING     4099 /* prime; a small ring keeps 3000 swaps quick */

@@ -27,7 +27,7 @@
 
 #include "bpf/lb.skel.h"
 #include "tests/xdp/lb_loader.h"
-#include "control/lbtables.h"
+#include "control/fastpath/lbtables.h"
 #include "dataplane/core/lb_maps.h"
 
 #define RING        257 /* prime; small rings are quick to write */

@@ -1,6 +1,6 @@
 # tests/xdp: fixtures (generated from tests/xdp/fixtures.py) through XDP test-run and the
 # userspace runner.
-CORE_LIB_OBJS := $(BUILD)/control/lbtables.o $(BUILD)/control/lbtables_bpf.o \
+CORE_LIB_OBJS := $(BUILD)/control/fastpath/lbtables.o $(BUILD)/control/fastpath/lbtables_bpf.o \
 	$(BUILD)/dataplane/user/user_tables.o
 BPF_LIBS = $(LIBBPF_LIBS)
 
@@ -10,20 +10,20 @@ $(BUILD)/tests/xdp/fixtures.h: tests/xdp/fixtures.py
 
 # built with the sanitizers, from sources: the userspace runner of the core runs under ASan/UBSan
 $(BUILD)/tests/xdp/test_fixtures: tests/xdp/test_fixtures.c $(BUILD)/tests/xdp/fixtures.h \
-		$(BUILD)/bpf/lb.skel.h control/lbtables.c control/lbtables_bpf.c \
+		$(BUILD)/bpf/lb.skel.h control/fastpath/lbtables.c control/fastpath/lbtables_bpf.c \
 		dataplane/user/user_tables.c $(CORE_HDRS)
-	$(CC) $(CFLAGS) $(SAN) -Wno-missing-field-initializers -o $@ $< control/lbtables.c \
-		control/lbtables_bpf.c dataplane/user/user_tables.c $(BPF_LIBS) -lcmocka
+	$(CC) $(CFLAGS) $(SAN) -Wno-missing-field-initializers -o $@ $< control/fastpath/lbtables.c \
+		control/fastpath/lbtables_bpf.c dataplane/user/user_tables.c $(BPF_LIBS) -lcmocka
 
 UNIT_TESTS += $(BUILD)/tests/xdp/test_fixtures
 
 # The same, its userspace runner built without lb_fast_common (-DLB_NO_FAST_COMMON): every
 # fixture decided by the general way alone must owe the same, byte for byte (lb.h).
 $(BUILD)/tests/xdp/test_fixtures_general: tests/xdp/test_fixtures.c $(BUILD)/tests/xdp/fixtures.h \
-		$(BUILD)/bpf/lb.skel.h control/lbtables.c control/lbtables_bpf.c \
+		$(BUILD)/bpf/lb.skel.h control/fastpath/lbtables.c control/fastpath/lbtables_bpf.c \
 		dataplane/user/user_tables.c $(CORE_HDRS)
 	$(CC) $(CFLAGS) $(SAN) -DLB_NO_FAST_COMMON -Wno-missing-field-initializers -o $@ $< \
-		control/lbtables.c control/lbtables_bpf.c dataplane/user/user_tables.c $(BPF_LIBS) \
+		control/fastpath/lbtables.c control/fastpath/lbtables_bpf.c dataplane/user/user_tables.c $(BPF_LIBS) \
 		-lcmocka
 
 UNIT_TESTS += $(BUILD)/tests/xdp/test_fixtures_general
