@@ -67,7 +67,7 @@ static inline __u64 lb_ct_mem_size(__u32 entries, __u32 *nbuckets_out)
 	return (__u64)n * sizeof(struct lb_ct_bucket);
 }
 
-/* mem must be zeroed and lb_ct_mem_size(entries) bytes long. */
+/* mem must be zeroed, 64-byte aligned (a bucket's) and lb_ct_mem_size(entries) bytes long. */
 static inline void lb_ct_init(struct lb_conn_table *ct, void *mem, __u32 entries)
 {
 	__u32 n;

@@ -23,20 +23,24 @@ LB_INLINE __u16 lb_csum_fold(__u32 sum)
 	return (__u16)~sum;
 }
 
-/* RFC 1624 eqn. 3: HC' = ~(~HC + ~m + m'), for one 16-bit word changing from old to new. */
-LB_INLINE void lb_csum_replace16(__u16 *check, __u16 old, __u16 new_word)
+/*
+ * RFC 1624 eqn. 3: HC' = ~(~HC + ~m + m'), for one 16-bit word changing from old to new. Takes
+ * and returns the checksum's value, not its address: a header field's address has no alignment
+ * (parse.h).
+ */
+LB_INLINE __u16 lb_csum_replace16(__u16 check, __u16 old, __u16 new_word)
 {
-	__u32 sum = (__u16) ~*check;
+	__u32 sum = (__u16)~check;
 
 	sum += (__u16)~old;
 	sum += new_word;
-	*check = lb_csum_fold(sum);
+	return lb_csum_fold(sum);
 }
 
 /* Checksum of a 20-byte IPv4 header without options, check field taken as zero. */
 LB_INLINE __u16 lb_ipv4_hdr_csum(const struct lb_iphdr *iph)
 {
-	const __u16 *w = (const __u16 *)iph;
+	const lb_wire16 *w = (const lb_wire16 *)iph;
 	__u32 sum = 0;
 
 	LB_UNROLL
@@ -47,16 +51,15 @@ LB_INLINE __u16 lb_ipv4_hdr_csum(const struct lb_iphdr *iph)
 }
 
 /*
- * MAC addresses sit at even offsets everywhere (frames, struct lb_backend, struct lb_node_cfg,
- * lb_swap_macs' buffer): copy them as three 16-bit words, not six bytes (BPF's memcpy of a
- * byte array is bytewise).
+ * MACs are copied as three 16-bit words, not six bytes (BPF's memcpy of a byte array is
+ * bytewise). The BPF build may: MACs sit at even offsets of frames (for BPF, at even addresses:
+ * parse.h), struct lb_backend, struct lb_node_cfg and lb_swap_macs' buffer. Elsewhere the words
+ * ask for no alignment (lb_wire16), as frames may start anywhere.
  */
-typedef __u16 __attribute__((may_alias, aligned(2))) lb_mac_word;
-
 LB_INLINE void lb_mac_copy(__u8 *dst, const __u8 *src)
 {
-	lb_mac_word *d = (lb_mac_word *)dst;
-	const lb_mac_word *s = (const lb_mac_word *)src;
+	lb_wire16 *d = (lb_wire16 *)dst;
+	const lb_wire16 *s = (const lb_wire16 *)src;
 
 	d[0] = s[0];
 	d[1] = s[1];
@@ -106,7 +109,7 @@ LB_INLINE int lb_encap_len(const struct lb_backend *be)
 union lb_iphdr_words {
 	struct lb_iphdr h;
 	__u32 w[5];
-};
+} LB_WIRE;
 
 /* One's-complement sum of 32-bit words, folded to the 16-bit Internet checksum. */
 LB_INLINE __u16 lb_csum_fold64(__u64 sum)
@@ -206,10 +209,10 @@ LB_INLINE void lb_swap_macs(struct lb_ethhdr *eth)
 /* Change the ICMP type, keeping the checksum right (type and code form one 16-bit word). */
 LB_INLINE void lb_icmp_set_type(struct lb_icmphdr *ih, __u8 type)
 {
-	__u16 old_word = *(__u16 *)ih;
+	__u16 old_word = *(const lb_wire16 *)ih;
 
 	ih->type = type;
-	lb_csum_replace16(&ih->check, old_word, *(__u16 *)ih);
+	ih->check = lb_csum_replace16(ih->check, old_word, *(const lb_wire16 *)ih);
 }
 
 /*
@@ -233,10 +236,10 @@ LB_INLINE int lb_icmp_echo_reply(void *data, void *end, const struct lb_parsed *
 			return -1;
 		iph->saddr = pp->flow.dst.w[0];
 		iph->daddr = pp->flow.src.w[0];
-		old_word = *(__u16 *)&iph->ttl;
+		old_word = *(const lb_wire16 *)&iph->ttl;
 		iph->ttl = LB_OUTER_TTL;
-		new_word = *(__u16 *)&iph->ttl;
-		lb_csum_replace16(&iph->check, old_word, new_word);
+		new_word = *(const lb_wire16 *)&iph->ttl;
+		iph->check = lb_csum_replace16(iph->check, old_word, new_word);
 		lb_icmp_set_type(ih, LB_ICMP_ECHOREPLY);
 	} else {
 		struct lb_ipv6hdr *ip6 = data + (pp->l3_off & 0xff);

@@ -342,7 +342,7 @@ LB_INLINE enum lb_verdict lb_icmp_too_big(lb_ctx *ctx, struct lb_pkt *pkt,
 	__u32 vip_epoch = lb_hook_vip_epoch(ctx, node); /* read before the VIP */
 	const struct lb_vip_meta *vip;
 	struct lb_choice ch;
-	__u16 *ports;
+	const lb_wire16 *ports; /* the quoted transport header's first word pair */
 
 	if (pp->flow.family == LB_AF_INET) {
 		struct lb_iphdr *iph = inner;

@@ -34,20 +34,45 @@
 #define LB_IPV6_MAX_EXT 4
 
 /*
- * Wire headers, declared here so the core needs no libc or kernel networking headers. All are
- * naturally aligned with no holes (like the kernel's), so no packing is needed; runners place
- * frames at 2 mod 4 so that the IP header is 4-byte aligned (NET_IP_ALIGN).
+ * Wire headers, declared here so the core needs no libc or kernel networking headers. None has
+ * holes (like the kernel's): the layout is the same with or without packing.
+ *
+ * The alignment contract: a frame may start at any address. Runners do not place frames to suit
+ * the headers: XDP and an mbuf with the default headroom give frames at 0 mod 8, so the IP
+ * header is at 2 mod 4 and its addresses are not 4-byte aligned; an outer IPv4 header moves the
+ * frame by 20 bytes. So the core only reaches a frame through types that ask for no alignment:
+ * the header structs below and the word types lb_wire16 / lb_wire32, which LB_WIRE makes packed
+ * (alignment 1) in the userspace builds (the DPDK worker, the userspace runner), where a plain
+ * access of a misaligned __u32 is undefined; on x86 the compiler still emits the same plain
+ * moves. The BPF build keeps the natural alignment: its back end splits every load it is not
+ * told is aligned into byte loads, and the kernel checks packet alignment itself (the verifier
+ * refuses a misaligned packet access on a CPU that cannot do it), so a program that loads is
+ * correct at any alignment the driver gives. tests/unit/test_fixtures_align proves the userspace
+ * side, every fixture at each address mod 8 under UBSan; the asserts below keep every header
+ * type at alignment 1 there.
  */
+#if defined(__bpf__)
+#define LB_WIRE
+#define LB_WIRE_ALIGN(natural) (natural)
+#else
+#define LB_WIRE                __attribute__((packed))
+#define LB_WIRE_ALIGN(natural) 1
+#endif
+
+/* A 16-bit or 32-bit word of a frame, read or written whole (checksums, ports, MACs). */
+typedef __u16 __attribute__((may_alias, aligned(LB_WIRE_ALIGN(2)))) lb_wire16;
+typedef __u32 __attribute__((may_alias, aligned(LB_WIRE_ALIGN(4)))) lb_wire32;
+
 struct lb_ethhdr {
 	__u8 dst[6];
 	__u8 src[6];
 	__u16 proto;
-};
+} LB_WIRE;
 
 struct lb_vlanhdr {
 	__u16 tci;
 	__u16 proto;
-};
+} LB_WIRE;
 
 struct lb_iphdr {
 	__u8 ver_ihl;
@@ -60,7 +85,7 @@ struct lb_iphdr {
 	__u16 check;
 	__u32 saddr;
 	__u32 daddr;
-};
+} LB_WIRE;
 
 #define LB_IP_MF      0x2000
 #define LB_IP_DF      0x4000
@@ -73,19 +98,19 @@ struct lb_ipv6hdr {
 	__u8 hop_limit;
 	__u32 saddr[4];
 	__u32 daddr[4];
-};
+} LB_WIRE;
 
 struct lb_ipv6_opthdr { /* hop-by-hop, routing, destination options: (hdrlen + 1) * 8 bytes */
 	__u8 nexthdr;
 	__u8 hdrlen;
-};
+} LB_WIRE;
 
 struct lb_ipv6_fraghdr {
 	__u8 nexthdr;
 	__u8 reserved;
 	__u16 frag_off; /* offset << 3 | M */
 	__u32 id;
-};
+} LB_WIRE;
 
 struct lb_tcphdr {
 	__u16 source;
@@ -97,7 +122,7 @@ struct lb_tcphdr {
 	__u16 window;
 	__u16 check;
 	__u16 urg_ptr;
-};
+} LB_WIRE;
 
 #define LB_TCP_FIN 0x01
 #define LB_TCP_SYN 0x02
@@ -109,14 +134,29 @@ struct lb_udphdr {
 	__u16 dest;
 	__u16 len;
 	__u16 check;
-};
+} LB_WIRE;
 
 struct lb_icmphdr { /* ICMP and ICMPv6 share the first 8 bytes' shape */
 	__u8 type;
 	__u8 code;
 	__u16 check;
 	__u32 rest;
-};
+} LB_WIRE;
+
+#if !defined(__bpf__)
+_Static_assert(_Alignof(struct lb_ethhdr) == 1 && _Alignof(struct lb_vlanhdr) == 1 &&
+		   _Alignof(struct lb_iphdr) == 1 && _Alignof(struct lb_ipv6hdr) == 1 &&
+		   _Alignof(struct lb_ipv6_opthdr) == 1 && _Alignof(struct lb_ipv6_fraghdr) == 1 &&
+		   _Alignof(struct lb_tcphdr) == 1 && _Alignof(struct lb_udphdr) == 1 &&
+		   _Alignof(struct lb_icmphdr) == 1 && _Alignof(lb_wire16) == 1 &&
+		   _Alignof(lb_wire32) == 1,
+	       "frames may start at any address: wire types ask for no alignment");
+#endif
+_Static_assert(sizeof(struct lb_ethhdr) == 14 && sizeof(struct lb_vlanhdr) == 4 &&
+		   sizeof(struct lb_iphdr) == 20 && sizeof(struct lb_ipv6hdr) == 40 &&
+		   sizeof(struct lb_ipv6_fraghdr) == 8 && sizeof(struct lb_tcphdr) == 20 &&
+		   sizeof(struct lb_udphdr) == 8 && sizeof(struct lb_icmphdr) == 8,
+	       "wire headers have their wire sizes, packed or not");
 
 #define LB_ICMP_ECHOREPLY      0
 #define LB_ICMP_DEST_UNREACH   3

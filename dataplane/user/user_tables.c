@@ -264,11 +264,13 @@ struct lb_user_tables *lb_user_tables_new(uint32_t conn_entries)
 	if (!t)
 		return NULL;
 	t->base.ops = &user_ops;
-	t->ct_mem = calloc(1, lb_ct_mem_size(conn_entries, NULL));
+	/* buckets are cache lines (struct lb_ct_bucket): calloc's 16-byte alignment is not enough */
+	t->ct_mem = aligned_alloc(64, lb_ct_mem_size(conn_entries, NULL));
 	if (!t->ct_mem) {
 		free(t);
 		return NULL;
 	}
+	memset(t->ct_mem, 0, lb_ct_mem_size(conn_entries, NULL));
 	lb_ct_init(&t->ct, t->ct_mem, conn_entries);
 	return t;
 }
