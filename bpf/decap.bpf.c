@@ -1,10 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * decap.bpf.c - backend-side decapsulation (XDP): strips the outer IPv4/IPv6 header from IP-in-IP
- * packets addressed to this backend whose inner destination is a configured VIP, and hands the
- * inner packet to the kernel, which owns the VIP on `lo` and answers the client directly (DSR).
- * Backends use it where the kernel has no ipip/ip6_tunnel module, or to skip the tunnel device.
- * Everything else passes untouched.
+ * packets addressed to this backend whose outer source is a configured LB encapsulation source
+ * and whose inner destination is a configured VIP, and hands the inner packet to the kernel,
+ * which owns the VIP on `lo` and answers the client directly (DSR). Backends use it where the
+ * kernel has no ipip/ip6_tunnel module, or to skip the tunnel device. Everything else passes
+ * untouched.
+ *
+ * The source check is what keeps a backend from being a reflector: anyone can send IP-in-IP to a
+ * backend address with a VIP inside and a victim's address as the inner source, and the backend
+ * would answer the victim. Only the load balancers' outer sources (their encap_source_v4/v6
+ * prefixes) are trusted; other tunnelled packets to this backend are dropped, not passed, so
+ * that a kernel tunnel device (tunl0, ip6tnl0) cannot decapsulate them either.
  */
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
@@ -15,6 +22,17 @@
 struct decap_addr_key {
 	struct lb_addr addr;
 	__u32 family;
+};
+
+/* Keys of the source tries: prefix length in bits, then the address (network order). */
+struct decap_src4_key {
+	__u32 prefixlen;
+	__u8 addr[4];
+};
+
+struct decap_src6_key {
+	__u32 prefixlen;
+	__u8 addr[16];
 };
 
 struct {
@@ -31,11 +49,29 @@ struct {
 	__type(value, __u8);
 } decap_vips SEC(".maps"); /* VIPs: inner destinations we accept */
 
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, 256);
+	__uint(map_flags, BPF_F_NO_PREALLOC); /* the only way an LPM trie can be created */
+	__type(key, struct decap_src4_key);
+	__type(value, __u8);
+} decap_src4 SEC(".maps"); /* IPv4 outer sources we accept: the LB nodes' encap_source_v4 */
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, 256);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct decap_src6_key);
+	__type(value, __u8);
+} decap_src6 SEC(".maps"); /* IPv6 outer sources we accept: their encap_source_v6 */
+
+/* Indexes of decap_stats; tools/edgelb_decap.c prints them under these names. */
 enum decap_counter {
-	DECAP_OK = 0,
-	DECAP_NOT_TUNNEL, /* not IP-in-IP to a local address: passed */
-	DECAP_NOT_VIP,    /* tunnelled, but the inner destination is no VIP: dropped */
-	DECAP_MALFORMED,  /* tunnelled, inner header broken: dropped */
+	DECAP_OK = 0,         /* decapsulated */
+	DECAP_NOT_TUNNEL,     /* not IP-in-IP to a local address: passed */
+	DECAP_NOT_VIP,        /* tunnelled, but the inner destination is no VIP: dropped */
+	DECAP_MALFORMED,      /* tunnelled, inner header broken: dropped */
+	DECAP_UNKNOWN_SOURCE, /* tunnelled to us from a source not in decap_src4/6: dropped */
 	DECAP_COUNTERS
 };
 
@@ -61,6 +97,21 @@ static __always_inline int addr_known(void *map, const struct lb_addr *a, __u8 f
 	return bpf_map_lookup_elem(map, &key) != 0;
 }
 
+static __always_inline int source_known(const struct lb_addr *a, __u8 family)
+{
+	if (family == LB_AF_INET) {
+		struct decap_src4_key key = {.prefixlen = 32};
+
+		__builtin_memcpy(key.addr, a->b, 4);
+		return bpf_map_lookup_elem(&decap_src4, &key) != 0;
+	} else {
+		struct decap_src6_key key = {.prefixlen = 128};
+
+		__builtin_memcpy(key.addr, a->b, 16);
+		return bpf_map_lookup_elem(&decap_src6, &key) != 0;
+	}
+}
+
 SEC("xdp")
 int edgelb_decap(struct xdp_md *xdp)
 {
@@ -71,6 +122,7 @@ int edgelb_decap(struct xdp_md *xdp)
 	struct lb_vlanhdr vlan_copy = {};
 	__u16 ethertype, inner_type;
 	__u32 outer_len;
+	int rc;
 
 	if (lb_parse_l2(data, end, &outer, &ethertype))
 		return XDP_PASS;
@@ -91,12 +143,20 @@ int edgelb_decap(struct xdp_md *xdp)
 		goto not_tunnel;
 	if (!addr_known(&decap_local, &outer.flow.dst, outer.flow.family))
 		goto not_tunnel;
+	/* before anything of the inner packet is looked at: a stranger's tunnel earns nothing */
+	if (!source_known(&outer.flow.src, outer.flow.family)) {
+		count(DECAP_UNKNOWN_SOURCE);
+		return XDP_DROP;
+	}
 
 	/* parse the inner header as if it followed the L2 header directly */
 	outer_len = outer.l4_off - outer.l3_off;
 	inner.l3_off = outer.l4_off;
-	if (inner_type == LB_ETH_P_IPV4 ? lb_parse_ipv4(data, end, &inner)
-					: lb_parse_ipv6(data, end, &inner)) {
+	rc = inner_type == LB_ETH_P_IPV4 ? lb_parse_ipv4(data, end, &inner)
+					 : lb_parse_ipv6(data, end, &inner);
+	/* outer_len > 255: IPv6 extension headers beyond what the byte-wide head adjustment
+	 * below is written for */
+	if (rc || outer_len > 0xff) {
 		count(DECAP_MALFORMED);
 		return XDP_DROP;
 	}

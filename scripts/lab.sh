@@ -264,9 +264,15 @@ start_backend() {
 	nsx "$n" ip addr add "$VIP4/32" dev lo
 	nsx "$n" ip -6 addr add "$VIP6/128" dev lo
 	nsx "$n" sysctl -qw net.ipv4.conf.all.arp_ignore=1 net.ipv4.conf.all.arp_announce=2
-	# the decap program strips the LB's outer header from packets to this backend for a VIP
-	start "$n" "decap-$n" "$BUILD/edgelb-decap" -i eth0 -l "$(addr4 "$n")" -l "$(addr6 "$n")" \
-		-v "$VIP4" -v "$VIP6" --stats
+	# the decap program strips the LB's outer header from packets to this backend for a VIP,
+	# only from the segment's LB nodes (their encap_source_v4/v6, see write_lb_conf); its link
+	# and maps are pinned in the lab's bpffs, one directory per backend (the namespaces share
+	# the host's bpffs, and every backend's interface is eth0)
+	local seg=${SEG[$n]}
+	start "$n" "decap-$n" "$BUILD/edgelb-decap" -i eth0 \
+		-l "$(addr4 "$n")" -l "$(addr6 "$n")" -v "$VIP4" -v "$VIP6" \
+		-s "${NET4[$seg]%.*}.200.0/24" -s "${NET6[$seg]}:e1b:0/112" \
+		--pin-dir "$sd/bpffs/decap-$n" --stats
 	start_server "$n"
 }
 

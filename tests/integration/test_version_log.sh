@@ -232,10 +232,10 @@ grep -q "^<3>edgelb-dp: unexpected argument 'bogus'" "$WORK/dp-eal-j.log" ||
 	fail "edgelb-dp error after EAL on the journal: $(cat "$WORK/dp-eal-j.log")"
 : >"$WORK/decap-j.log"
 JOURNAL_STREAM=$(journal_of "$WORK/decap-j.log") "$BUILD/edgelb-decap" -i elb-nosuch0 -l 10.0.0.1 \
-	-v 10.0.0.2 2>>"$WORK/decap-j.log"
+	-v 10.0.0.2 -s 10.0.0.0/8 2>>"$WORK/decap-j.log"
 grep -q '^<3>edgelb-decap: no interface elb-nosuch0$' "$WORK/decap-j.log" ||
 	fail "edgelb-decap error on the journal: $(cat "$WORK/decap-j.log")"
-err=$("$BUILD/edgelb-decap" -i elb-nosuch0 -l 10.0.0.1 -v 10.0.0.2 2>&1)
+err=$("$BUILD/edgelb-decap" -i elb-nosuch0 -l 10.0.0.1 -v 10.0.0.2 -s 10.0.0.0/8 2>&1)
 [ "$err" = "edgelb-decap: no interface elb-nosuch0" ] || fail "edgelb-decap error off the journal: $err"
 pass "edgelb-dp and edgelb-decap errors: <3> on the journal, unchanged off it"
 echo "PASS test_version_log"

@@ -24,6 +24,9 @@ declare -A LAB_BACKEND_IP=([b1]=$LAB_SUBNET.11 [b2]=$LAB_SUBNET.12 [b3]=$LAB_SUB
 # IPv6 beside IPv4: fd00:99::N/64, the VIP fd00:99:100::1
 LAB_SUBNET6=fd00:99:
 LAB_VIP6=fd00:99:100::1
+# the LB node's outer sources (encap_source_v4/v6), the only ones the backends' decap accepts
+LAB_ENCAP_SRC4=10.99.200.0/24
+LAB_ENCAP_SRC6=fd00:99:200::/64
 LAB_LB_IP6=${LAB_SUBNET6}:2
 LAB_CLIENT_IP6=${LAB_SUBNET6}:10
 declare -A LAB_BACKEND_IP6=([b1]=${LAB_SUBNET6}:11 [b2]=${LAB_SUBNET6}:12 [b3]=${LAB_SUBNET6}:13)
@@ -66,6 +69,18 @@ _lab1_decap_add() { # NS MAPFILE IP
 	nsx "$1" bpftool map update pinned "$2" key hex $(_lab1_decap_key "$3") value hex 01
 }
 
+# _lab1_decap_src NS DIR PREFIX: an outer source the decap program accepts (the LB's
+# encap_source_v4/v6): struct decap_src4_key / decap_src6_key, prefix length in host order.
+_lab1_decap_src() {
+	local key map
+	key=$($PYTHON -c 'import ipaddress, struct, sys
+n = ipaddress.ip_network(sys.argv[1])
+print(" ".join("%02x" % b for b in struct.pack("=I", n.prefixlen) + n.network_address.packed))' "$3")
+	case $3 in *:*) map=decap_src6 ;; *) map=decap_src4 ;; esac
+	# shellcheck disable=SC2086 # the key is a list of hex bytes
+	nsx "$1" bpftool map update pinned "$2/$map" key hex $key value hex 01
+}
+
 _lab1_load_decap() {
 	local name=$1 ip=$2 dir=$LAB_BPFFS/decap-$1
 	mkdir -p "$dir"
@@ -75,6 +90,8 @@ _lab1_load_decap() {
 	_lab1_decap_add "$name" "$dir/decap_local" "${LAB_BACKEND_IP6[$name]}" || return 1
 	_lab1_decap_add "$name" "$dir/decap_vips" "$LAB_VIP" || return 1
 	_lab1_decap_add "$name" "$dir/decap_vips" "$LAB_VIP6" || return 1
+	_lab1_decap_src "$name" "$dir" "$LAB_ENCAP_SRC4" || return 1
+	_lab1_decap_src "$name" "$dir" "$LAB_ENCAP_SRC6" || return 1
 	nsx "$name" bpftool net attach xdpdrv pinned "$dir/prog" dev eth0
 }
 
@@ -155,8 +172,8 @@ node = {
 	name = "lab1";
 	interfaces = ( { name = "eth0"; role = "both"; } );
 	xdp_mode = "native";
-	encap_source_v4 = "10.99.200.0/24";
-	encap_source_v6 = "fd00:99:200::/64";
+	encap_source_v4 = "$LAB_ENCAP_SRC4";
+	encap_source_v6 = "$LAB_ENCAP_SRC6";
 	hash_seed = 12345;
 	conn_table_size = 65536;
 	bpf_pin_dir = "$LAB_BPFFS/edgelb/lab1";

@@ -40,6 +40,8 @@ $(BUILD)/tests/xdp/test_decap: tests/xdp/test_decap.c $(BUILD)/tests/xdp/fixture
 	$(CC) $(CFLAGS) -Wno-missing-field-initializers -o $@ $< $(BPF_LIBS) -lcmocka
 
 UNIT_TESTS += $(BUILD)/tests/xdp/test_decap
+# edgelb-decap itself on a veth: the pinned link outliving it, the source filter on the wire
+INTEG_TESTS += tests/integration/test_decap_pin.sh
 
 $(BUILD)/tests/xdp/test_ring_swap: tests/xdp/test_ring_swap.c $(BUILD)/bpf/lb.skel.h $(CORE_LIB_OBJS)
 	$(CC) $(CFLAGS) -Wno-missing-field-initializers -o $@ $< $(CORE_LIB_OBJS) $(BPF_LIBS) \
