@@ -20,7 +20,7 @@ GROUP[runtime]="iproute2 libbpf1 libconfig9 libjemalloc2 libmicrohttpd12 libmnl0
 GROUP[build]="build-essential pkg-config git clang-19 libelf-dev zlib1g-dev linux-libc-dev
 	gcc-multilib libbpf-dev bpftool libdpdk-dev libjemalloc-dev libconfig-dev
 	libmicrohttpd-dev libmnl-dev libsystemd-dev"
-GROUP[test]="libcmocka-dev bird2 iproute2 iputils-ping procps ethtool util-linux libcap2-bin python3
+GROUP[test]="libcmocka-dev libclang-rt-19-dev bird2 iproute2 iputils-ping procps ethtool util-linux libcap2-bin python3
 	python3-scapy tcpdump curl systemd man-db groff-base"
 GROUP[bench]="dpdk gnuplot-nox linux-perf"
 GROUP[package]="debhelper dpkg-dev lintian"
