@@ -30,7 +30,10 @@
 #
 # Environment: BUILD (default ./build), LAB_RUN (default run name), LAB_CPU (default 0),
 # LAB_HOSTILE_PEER=NODE (that node also peers with a test's hostile_peer.py, see below),
-# LAB_DPDK=1 (at `up`: lbA2 is a DPDK node, see below), LAB_DPDK_CPU (default LAB_CPU).
+# LAB_DPDK=1 (at `up`: lbA2 is a DPDK node, see below), LAB_DPDK_CPU (default LAB_CPU),
+# LAB_EDGELBD_WRAP / LAB_DP_WRAP / LAB_DECAP_WRAP: a command (split on blanks) put in front of
+# edgelbd / edgelb-dp / edgelb-decap, e.g. setpriv with a unit's capability set
+# (tests/integration/test_unit_caps.sh).
 #
 # A DPDK node (LAB_DPDK=1: lbA2): edgelb-dp owns its veth eth0 through net_af_packet (the veth
 # keeps no address, answers no ARP/ND, has its own MAC and runs promiscuous) and creates a TAP,
@@ -269,7 +272,8 @@ start_backend() {
 	# and maps are pinned in the lab's bpffs, one directory per backend (the namespaces share
 	# the host's bpffs, and every backend's interface is eth0)
 	local seg=${SEG[$n]}
-	start "$n" "decap-$n" "$BUILD/edgelb-decap" -i eth0 \
+	# shellcheck disable=SC2086 # the wrapper is a word list
+	start "$n" "decap-$n" ${LAB_DECAP_WRAP:-} "$BUILD/edgelb-decap" -i eth0 \
 		-l "$(addr4 "$n")" -l "$(addr6 "$n")" -v "$VIP4" -v "$VIP6" \
 		-s "${NET4[$seg]%.*}.200.0/24" -s "${NET6[$seg]}:e1b:0/112" \
 		--pin-dir "$sd/bpffs/decap-$n" --stats
@@ -366,7 +370,8 @@ start_lb() {
 	local n=$1 sd
 	sd=$(state_dir)
 	[ -f "$sd/$n.conf" ] || write_lb_conf "$n"
-	start "$n" "edgelbd-$n" "$BUILD/edgelbd" -c "$sd/$n.conf" --foreground
+	# shellcheck disable=SC2086 # the wrapper is a word list
+	start "$n" "edgelbd-$n" ${LAB_EDGELBD_WRAP:-} "$BUILD/edgelbd" -c "$sd/$n.conf" --foreground
 }
 
 # start_dp NODE: edgelb-dp on NODE's veth (net_af_packet) with the TAP exc0 as exception port;
@@ -374,8 +379,9 @@ start_lb() {
 # edgelb-dp waits for it (--wait-tables), edgelbd waits for exc0.
 start_dp() {
 	local n=$1 seg=${SEG[$1]}
-	start "$n" "dp-$n" "$BUILD/edgelb-dp" --lcores "0@$LAB_DPDK_CPU" --no-huge -m 256 --no-pci \
-		--no-telemetry --file-prefix "elb-lab-$RUN-$n" --log-level '*:error' \
+	# shellcheck disable=SC2086 # the wrapper is a word list
+	start "$n" "dp-$n" ${LAB_DP_WRAP:-} "$BUILD/edgelb-dp" --lcores "0@$LAB_DPDK_CPU" --no-huge \
+		-m 256 --no-pci --no-telemetry --file-prefix "elb-lab-$RUN-$n" --log-level '*:error' \
 		--vdev net_af_packet0,iface=eth0 --vdev "net_tap0,iface=exc0,mac=$(tap_mac "$n")" -- \
 		--tables "$(state_dir)/$n.tables" --port 0 --exception 0:1 --idle-backoff 64:200 \
 		--wait-tables 60
