@@ -234,7 +234,8 @@ check_proc() { # NAME UNIT PROGRAM
 	local pid want uid f
 	pid=$(pid_of "$1")
 	[ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || fail "$1 is not running"
-	[ "$(readlink "/proc/$pid/exe")" = "$(readlink -f "$BUILD/$3")" ] ||
+	# the same file (device and inode): in a chroot /proc/PID/exe names the host's path
+	[ "/proc/$pid/exe" -ef "$BUILD/$3" ] ||
 		fail "$1 (pid $pid) is $(readlink "/proc/$pid/exe"), not $BUILD/$3"
 	want=$(caps "$2")
 	for f in CapEff CapPrm CapBnd CapAmb; do
