@@ -159,20 +159,6 @@ static void clear_xdp_conns(void)
 	env.ntouched = 0;
 }
 
-static int xdp_verdict(__u32 act)
-{
-	switch (act) {
-	case XDP_PASS:
-		return LB_PASS;
-	case XDP_TX:
-		return LB_TX;
-	case XDP_REDIRECT:
-		return LB_REDIRECT;
-	default:
-		return LB_DROP;
-	}
-}
-
 static void run_both(const uint8_t *frame, size_t len)
 {
 	static unsigned char xdp_out[FZ_MAX_FRAME + FZ_HEADROOM];
@@ -186,7 +172,7 @@ static void run_both(const uint8_t *frame, size_t len)
 
 	if (bpf_prog_test_run_opts(env.prog_fd, &opts))
 		FZ_FAIL("BPF_PROG_TEST_RUN of a %zu-byte frame: %s", len, strerror(errno));
-	verdict = xdp_verdict(opts.retval);
+	verdict = lb_loader_xdp_verdict(opts.retval);
 	memcpy(start, frame, len);
 	lb_user_run(env.ut, &pkt, user_buf, &res);
 	out_len = (size_t)((unsigned char *)pkt.end - (unsigned char *)pkt.data);

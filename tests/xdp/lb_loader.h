@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * lb_loader.h - how tests load edgelb's XDP program: open lb.bpf.o, size its rings and
- * connection table, load it, and open the table writer (control/fastpath/lbtables.h) on its maps, as
- * edgelbd does (control/xdp_attach.c) but without attaching or pinning anything.
+ * connection table, load it, and open the table writer (control/fastpath/lbtables.h) on its
+ * maps, as edgelbd does (control/fastpath/xdp_attach.c) but without attaching or pinning
+ * anything; and the XDP action read as the core's verdict.
  */
 #ifndef EDGELB_TESTS_LB_LOADER_H
 #define EDGELB_TESTS_LB_LOADER_H
@@ -13,7 +14,9 @@
 #include <unistd.h>
 
 #include <bpf/libbpf.h>
+#include <linux/bpf.h>
 
+#include "dataplane/core/pkt.h"
 #include "bpf/lb.skel.h"
 #include "control/fastpath/lbtables.h"
 
@@ -91,6 +94,21 @@ static inline void fx_tcp4_frame(unsigned char *p, uint16_t sport, uint16_t dpor
 	p[36] = dport >> 8;
 	p[37] = dport & 0xff;
 	p[47] = flags;
+}
+
+/* An XDP action as the core's verdict, to compare XDP with the userspace runner. */
+static inline int lb_loader_xdp_verdict(__u32 act)
+{
+	switch (act) {
+	case XDP_PASS:
+		return LB_PASS;
+	case XDP_TX:
+		return LB_TX;
+	case XDP_REDIRECT:
+		return LB_REDIRECT;
+	default:
+		return LB_DROP;
+	}
 }
 
 #endif

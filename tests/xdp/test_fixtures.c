@@ -93,20 +93,6 @@ static const char *verdict_name(int v)
 	return v >= 0 && v < 4 ? names[v] : "?";
 }
 
-static int xdp_to_verdict(int act)
-{
-	switch (act) {
-	case XDP_PASS:
-		return LB_PASS;
-	case XDP_TX:
-		return LB_TX;
-	case XDP_REDIRECT:
-		return LB_REDIRECT;
-	default:
-		return LB_DROP;
-	}
-}
-
 /* A runner: the frame in, the frame out (*out_len: room, then length), the verdict or -errno. */
 typedef int (*run_fn)(const unsigned char *in, unsigned in_len, unsigned headroom,
 		      unsigned char *out, size_t *out_len);
@@ -121,7 +107,7 @@ static int run_xdp(const unsigned char *in, unsigned in_len, unsigned headroom, 
 	if (rc)
 		return -errno;
 	*out_len = opts.data_size_out;
-	return xdp_to_verdict((int)opts.retval);
+	return lb_loader_xdp_verdict(opts.retval);
 }
 
 static int run_user(const unsigned char *in, unsigned in_len, unsigned headroom, unsigned char *out,
